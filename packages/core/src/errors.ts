@@ -1,0 +1,84 @@
+/**
+ * Every failure this library reports is a ConnectJwtError with a stable `code`
+ * (for programs) and an HTTP `status` (for adapters). Messages say what was wrong
+ * and never contain a token, a shared secret or a signing input.
+ */
+export class ConnectJwtError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_TOKEN_EXPIRED`. */
+  readonly code: string = 'ERR_CONNECT_JWT';
+  /** HTTP status an adapter answers with. */
+  readonly status: number = 401;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class MissingTokenError extends ConnectJwtError {
+  override readonly code = 'ERR_TOKEN_MISSING';
+}
+
+export class MalformedTokenError extends ConnectJwtError {
+  override readonly code = 'ERR_TOKEN_MALFORMED';
+}
+
+export class UnsupportedAlgorithmError extends ConnectJwtError {
+  override readonly code = 'ERR_ALG_UNSUPPORTED';
+}
+
+export class InvalidIssuerError extends ConnectJwtError {
+  override readonly code = 'ERR_INVALID_ISSUER';
+}
+
+export class InvalidSignatureError extends ConnectJwtError {
+  override readonly code = 'ERR_INVALID_SIGNATURE';
+}
+
+export class TokenExpiredError extends ConnectJwtError {
+  override readonly code = 'ERR_TOKEN_EXPIRED';
+}
+
+export class TokenNotYetValidError extends ConnectJwtError {
+  override readonly code = 'ERR_TOKEN_NOT_YET_VALID';
+}
+
+export class QshMismatchError extends ConnectJwtError {
+  override readonly code = 'ERR_QSH_MISMATCH';
+  /** The request as this server canonicalised it (never a secret), to debug a mismatch. */
+  readonly canonicalRequest: string;
+
+  constructor(message: string, options?: { cause?: unknown; canonicalRequest?: string }) {
+    super(message, options);
+    this.canonicalRequest = options?.canonicalRequest ?? '';
+  }
+}
+
+export class InvalidAudienceError extends ConnectJwtError {
+  override readonly code = 'ERR_INVALID_AUDIENCE';
+}
+
+/** A refused lifecycle callback: 401 for a bad signature or claims, 400 for a bad body. */
+export class InvalidInstallError extends ConnectJwtError {
+  override readonly code = 'ERR_INVALID_INSTALL';
+  override readonly status: number;
+
+  constructor(message: string, options?: { cause?: unknown; status?: 400 | 401 }) {
+    super(message, options);
+    this.status = options?.status ?? 401;
+  }
+}
+
+/** The secret store (or the install-key server) could not answer: retry later, not a bad token. */
+export class StoreUnavailableError extends ConnectJwtError {
+  override readonly code = 'ERR_STORE_UNAVAILABLE';
+  override readonly status = 503;
+}
+
+/** True for any error raised by this library, including one from another copy of it. */
+export function isConnectJwtError(error: unknown): error is ConnectJwtError {
+  if (error instanceof ConnectJwtError) return true;
+  if (!(error instanceof Error)) return false;
+  const { code, status } = error as Error & { code?: unknown; status?: unknown };
+  return typeof code === 'string' && code.startsWith('ERR_') && typeof status === 'number';
+}

@@ -1,0 +1,15 @@
+export * from './errors.js';
+export type { SignRequestOptions } from './outbound/sign.js';
+export { productFetch, resolveProductUrl, signRequest } from './outbound/sign.js';
+export type { CanonicalRequestOptions, FormBody, FormParamsPolicy } from './qsh/canonical.js';
+export { canonicalRequest } from './qsh/canonical.js';
+export { computeQsh } from './qsh/hash.js';
+export { extractToken } from './request/extract.js';
+export type { ConnectAuth, ConnectRequest, QshMode, VerifyOptions } from './request/types.js';
+export { validateVerifyOptions, verifyRequest } from './request/verify.js';
+export { MemoryStore } from './store/memory.js';
+export type { Installation, SecretStore } from './store/types.js';
+export type { CreateJwtOptions, JWTPayload } from './token/create.js';
+export { createJwt, encode } from './token/create.js';
+export type { DecodeOptions } from './token/decode.js';
+export { decode, decodeUnverified } from './token/decode.js';

@@ -1,0 +1,86 @@
+// A small HS256 path on node:crypto for the per-request hot path. jose's jwtVerify
+// re-imports the key on every call, which alone costs more than the whole check here;
+// test/token/differential.test.ts proves this path accepts and rejects what jose does.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { InvalidSignatureError, MalformedTokenError, UnsupportedAlgorithmError } from '../errors.js';
+
+export interface ParsedToken {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  /** `header.payload`, the bytes the signature covers. */
+  signingInput: string;
+  signature: Buffer;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+// Most tokens share one of a handful of header segments; parsing each once saves a JSON.parse per request.
+const headerCache = new Map<string, Record<string, unknown>>();
+const HEADER_CACHE_MAX = 16;
+
+function decodeSegment(segment: string, what: string): Record<string, unknown> {
+  if (segment === '' || !BASE64URL.test(segment) || segment.length % 4 === 1) {
+    throw new MalformedTokenError(`the token ${what} is not base64url`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch (cause) {
+    throw new MalformedTokenError(`the token ${what} is not JSON`, { cause });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new MalformedTokenError(`the token ${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function parseHeader(segment: string): Record<string, unknown> {
+  const cached = headerCache.get(segment);
+  if (cached !== undefined) return cached;
+  const header = decodeSegment(segment, 'header');
+  if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear();
+  headerCache.set(segment, Object.freeze(header));
+  return header;
+}
+
+/**
+ * Splits a compact JWS and decodes header and payload without trusting either.
+ * The algorithm is fixed by the caller (HS256 for host tokens): anything else in the
+ * header is refused before a key is looked up, which stops `alg: none` and key confusion.
+ */
+export function parseCompactToken(token: string, algorithm = 'HS256'): ParsedToken {
+  const first = token.indexOf('.');
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1);
+  if (first === -1 || second === -1 || token.indexOf('.', second + 1) !== -1) {
+    throw new MalformedTokenError('the token is not a compact JWS (three dot-separated parts)');
+  }
+  const header = parseHeader(token.slice(0, first));
+  if (header.alg !== algorithm) {
+    const alg = typeof header.alg === 'string' ? header.alg.slice(0, 16) : String(typeof header.alg);
+    throw new UnsupportedAlgorithmError(
+      `the token algorithm ${JSON.stringify(alg)} is not accepted; expected ${algorithm}`,
+    );
+  }
+  if (header.crit !== undefined) {
+    // RFC 7515: a critical extension we do not understand makes the token invalid.
+    throw new MalformedTokenError('the token header has unsupported critical extensions');
+  }
+  const payload = decodeSegment(token.slice(first + 1, second), 'payload');
+  const signatureSegment = token.slice(second + 1);
+  if (!BASE64URL.test(signatureSegment) || signatureSegment.length % 4 === 1) {
+    throw new MalformedTokenError('the token signature is not base64url');
+  }
+  return {
+    header,
+    payload,
+    signingInput: token.slice(0, second),
+    signature: Buffer.from(signatureSegment, 'base64url'),
+  };
+}
+
+/** Checks an HS256 signature in constant time; the shared secret is used as its UTF-8 bytes. */
+export function verifyHs256(token: ParsedToken, secret: string): void {
+  const expected = createHmac('sha256', secret).update(token.signingInput).digest();
+  if (token.signature.length !== expected.length || !timingSafeEqual(token.signature, expected)) {
+    throw new InvalidSignatureError('the token signature does not match the shared secret');
+  }
+}

@@ -1,0 +1,65 @@
+// Percent-decoding and RFC 3986 encoding, written out rather than borrowed from
+// URLSearchParams/querystring because the host's rules differ from both: a malformed
+// escape stays literal, invalid UTF-8 becomes U+FFFD (as Java's decoder does), and
+// `*`, `'`, `(`, `)`, `!` are always escaped.
+
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+const NEEDS_DECODING = /[%+]/;
+const PLUS = /\+/g;
+const SUB_DELIMS = /[!'()*]/g;
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  if (code >= 65 && code <= 70) return code - 55; // A-F
+  if (code >= 97 && code <= 102) return code - 87; // a-f
+  return -1;
+}
+
+/** Decode a query component: `+` is a space, `%XX` is a UTF-8 byte, a malformed escape stays literal. */
+export function decodeQueryComponent(raw: string): string {
+  if (!NEEDS_DECODING.test(raw)) return raw;
+  const spaced = raw.replace(PLUS, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return decodeLeniently(spaced);
+  }
+}
+
+function decodeLeniently(input: string): string {
+  let out = '';
+  let bytes: number[] = [];
+  const flush = () => {
+    if (bytes.length > 0) {
+      out += utf8.decode(Uint8Array.from(bytes));
+      bytes = [];
+    }
+  };
+  for (let i = 0; i < input.length; i++) {
+    const ch = input.charCodeAt(i);
+    if (ch === 37 /* % */ && i + 2 < input.length) {
+      const hi = hexValue(input.charCodeAt(i + 1));
+      const lo = hexValue(input.charCodeAt(i + 2));
+      if (hi >= 0 && lo >= 0) {
+        bytes.push(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    flush();
+    out += input[i];
+  }
+  flush();
+  return out;
+}
+
+/** RFC 3986 percent-encoding: only `A-Z a-z 0-9 - . _ ~` stay as they are; hex is upper-case. */
+export function encodeRfc3986(value: string): string {
+  if (UNRESERVED.test(value)) return value;
+  return encodeURIComponent(value.toWellFormed()).replace(SUB_DELIMS, escapeSubDelim);
+}
+
+function escapeSubDelim(ch: string): string {
+  return `%${ch.charCodeAt(0).toString(16).toUpperCase()}`;
+}

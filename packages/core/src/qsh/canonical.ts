@@ -1,0 +1,160 @@
+import { decodeQueryComponent, encodeRfc3986 } from '../lib/percent.js';
+
+/** A parsed form body (`application/x-www-form-urlencoded`), as body parsers produce it. */
+export type FormBody = Record<string, string | string[] | undefined>;
+
+/** Whether form fields take part in the qsh; see DESIGN.md "Form bodies". */
+export type FormParamsPolicy = 'none' | 'fallback' | 'merge';
+
+export interface CanonicalRequestOptions {
+  /** Base URL (or bare path) whose path prefix is stripped: Confluence's `/wiki`, an add-on's mount path. */
+  baseUrl?: string | undefined;
+  /** The parsed form body, used only when `formParams` says so. */
+  body?: FormBody | undefined;
+  /** `none` (default): ignore the body; `fallback`: a POST/PUT without a query hashes the form; `merge`: both. */
+  formParams?: FormParamsPolicy | undefined;
+}
+
+/** How parameter names are ordered: the Java host sorts encoded names; the atlassian-jwt npm package raw ones. */
+export type ParameterOrder = 'encoded' | 'raw';
+
+const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+const AMPERSAND = /&/g;
+
+/**
+ * The canonical request `METHOD&PATH&QUERY` whose SHA-256 is the qsh claim, built exactly
+ * as the Atlassian host (Java) builds it, so tokens it issues verify and tokens we sign pass.
+ */
+export function canonicalRequest(method: string, uri: string, options?: CanonicalRequestOptions): string {
+  return buildCanonicalRequest(method, uri, options, 'encoded');
+}
+
+/** @internal canonicalRequest with a chosen parameter order. */
+export function buildCanonicalRequest(
+  method: string,
+  uri: string,
+  options: CanonicalRequestOptions | undefined,
+  order: ParameterOrder,
+): string {
+  const target = requestTarget(uri);
+  const queryStart = target.indexOf('?');
+  const rawPath = queryStart === -1 ? target : target.slice(0, queryStart);
+  const rawQuery = queryStart === -1 ? '' : target.slice(queryStart + 1);
+  const upperMethod = method.toUpperCase();
+  const path = canonicalPath(rawPath, options?.baseUrl);
+  const params = collectParameters(upperMethod, rawQuery, options);
+  return `${upperMethod}&${path}&${canonicalQuery(params, order)}`;
+}
+
+/** The path and query of `uri`, without scheme, authority or fragment. */
+function requestTarget(uri: string): string {
+  let target = uri;
+  if (ABSOLUTE_URL.test(target)) {
+    const authorityStart = target.indexOf('//') + 2;
+    const pathStart = target.slice(authorityStart).search(/[/?#]/);
+    target = pathStart === -1 ? '' : target.slice(authorityStart + pathStart);
+  }
+  const hash = target.indexOf('#');
+  return hash === -1 ? target : target.slice(0, hash);
+}
+
+/** The path component of a base URL (absolute or a bare path), without one trailing `/`. */
+export function basePathOf(baseUrl: string | undefined): string {
+  if (!baseUrl) return '';
+  const target = requestTarget(baseUrl);
+  const queryStart = target.indexOf('?');
+  const path = queryStart === -1 ? target : target.slice(0, queryStart);
+  return path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+function canonicalPath(rawPath: string, baseUrl: string | undefined): string {
+  let path = rawPath;
+  const basePath = basePathOf(baseUrl);
+  // The host strips its context path (or our mount path) as a plain prefix, not per segment.
+  if (basePath !== '' && path.startsWith(basePath)) path = path.slice(basePath.length);
+  if (path === '') return '/';
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  if (path.charCodeAt(0) !== 47 /* / */) path = `/${path}`;
+  // `&` separates the three parts of the canonical request, so it cannot stay raw in the path.
+  return path.includes('&') ? path.replace(AMPERSAND, '%26') : path;
+}
+
+type Parameters = Map<string, string[]>;
+
+function collectParameters(method: string, rawQuery: string, options: CanonicalRequestOptions | undefined): Parameters {
+  const params: Parameters = new Map();
+  const queryCount = addQueryParameters(params, rawQuery);
+  const policy = options?.formParams ?? 'none';
+  const body = options?.body;
+  if (body && policy !== 'none') {
+    // `fallback` mirrors atlassian-connect-express: a POST/PUT whose query is empty hashes its form fields.
+    const useBody = policy === 'merge' || (queryCount === 0 && (method === 'POST' || method === 'PUT'));
+    if (useBody) addBodyParameters(params, body);
+  }
+  return params;
+}
+
+function addValue(params: Parameters, name: string, value: string): void {
+  // The token itself cannot be part of what it signs.
+  if (name === 'jwt') return;
+  const values = params.get(name);
+  if (values === undefined) params.set(name, [value]);
+  else values.push(value);
+}
+
+/** Adds each `name=value` of the raw query; returns how many parameters (including `jwt`) it held. */
+function addQueryParameters(params: Parameters, rawQuery: string): number {
+  if (rawQuery === '') return 0;
+  let count = 0;
+  let start = 0;
+  while (start <= rawQuery.length) {
+    let end = rawQuery.indexOf('&', start);
+    if (end === -1) end = rawQuery.length;
+    if (end > start) {
+      const pair = rawQuery.slice(start, end);
+      const eq = pair.indexOf('=');
+      const name = decodeQueryComponent(eq === -1 ? pair : pair.slice(0, eq));
+      const value = eq === -1 ? '' : decodeQueryComponent(pair.slice(eq + 1));
+      addValue(params, name, value);
+      count++;
+    }
+    start = end + 1;
+  }
+  return count;
+}
+
+function addBodyParameters(params: Parameters, body: FormBody): void {
+  for (const name of Object.keys(body)) {
+    const value = body[name];
+    if (typeof value === 'string') addValue(params, name, value);
+    else if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'string') addValue(params, name, item);
+    }
+  }
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function canonicalQuery(params: Parameters, order: ParameterOrder): string {
+  if (params.size === 0) return '';
+  const entries: Array<[sortKey: string, encodedName: string, values: string[]]> = [];
+  for (const [name, values] of params) {
+    const encodedName = encodeRfc3986(name);
+    entries.push([order === 'encoded' ? encodedName : name, encodedName, values]);
+  }
+  entries.sort((a, b) => compareCodeUnits(a[0], b[0]));
+  let out = '';
+  for (const [, encodedName, values] of entries) {
+    if (out !== '') out += '&';
+    out += `${encodedName}=`;
+    if (values.length === 1) out += encodeRfc3986(values[0] as string);
+    else {
+      // Repeated parameters: raw values in UTF-16 order, each encoded, joined by a literal comma.
+      values.sort(compareCodeUnits);
+      out += values.map(encodeRfc3986).join(',');
+    }
+  }
+  return out;
+}

@@ -1,0 +1,12 @@
+import { createHash } from 'node:crypto';
+import { type CanonicalRequestOptions, canonicalRequest } from './canonical.js';
+
+/** The qsh claim of a request: the hex SHA-256 of its canonical request. */
+export function computeQsh(method: string, uri: string, options?: CanonicalRequestOptions): string {
+  return sha256Hex(canonicalRequest(method, uri, options));
+}
+
+/** @internal */
+export function sha256Hex(input: string): string {
+  return createHash('sha256').update(input, 'utf8').digest('hex');
+}

@@ -1,0 +1,73 @@
+import { MalformedTokenError, MissingTokenError } from '../errors.js';
+import { decodeQueryComponent } from '../lib/percent.js';
+import type { ConnectRequest } from './types.js';
+
+const JWT_SCHEME = /^\s*JWT\s+(\S*)\s*$/i;
+const HAS_JWT_PARAM = /[?&]jwt=/;
+
+export interface ExtractOptions {
+  /** Tokens longer than this are refused before any parsing. */
+  maxTokenLength: number;
+}
+
+/**
+ * The token of a request: `Authorization: JWT <token>`, then `?jwt=`, then a `jwt` form field.
+ * The same token in two places is fine; two different ones are refused, since we could not
+ * tell which one the qsh and the caller meant.
+ */
+export function extractToken(request: ConnectRequest, options: ExtractOptions): string {
+  let token: string | undefined;
+  let otherScheme = false;
+  const consider = (candidate: string) => {
+    if (candidate.length > options.maxTokenLength) {
+      throw new MalformedTokenError(`the token is longer than ${options.maxTokenLength} characters`);
+    }
+    if (token === undefined) token = candidate;
+    else if (token !== candidate) throw new MalformedTokenError('the request carries two different tokens');
+  };
+
+  const authorization = request.headers.authorization;
+  const values =
+    typeof authorization === 'string' ? [authorization] : Array.isArray(authorization) ? authorization : [];
+  for (const value of values) {
+    if (typeof value !== 'string') continue;
+    // Bound the header before the regex looks at it.
+    if (value.length > options.maxTokenLength + 64) {
+      throw new MalformedTokenError(`the token is longer than ${options.maxTokenLength} characters`);
+    }
+    const match = JWT_SCHEME.exec(value);
+    if (match) consider(match[1] as string);
+    else if (value.trim() !== '') otherScheme = true;
+  }
+
+  const url = typeof request.url === 'string' ? request.url : '';
+  if (HAS_JWT_PARAM.test(url)) {
+    for (const candidate of queryTokens(url)) consider(candidate);
+  }
+
+  const body = request.body;
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) {
+    const field = (body as Record<string, unknown>).jwt;
+    if (typeof field === 'string') consider(field);
+    else if (Array.isArray(field)) for (const item of field) if (typeof item === 'string') consider(item);
+  }
+
+  if (token === undefined || token === '') {
+    throw new MissingTokenError(
+      otherScheme
+        ? 'the Authorization header does not use the JWT scheme and the request carries no other token'
+        : 'the request carries no JWT (Authorization: JWT …, ?jwt= or a jwt form field)',
+    );
+  }
+  return token;
+}
+
+function* queryTokens(url: string): Generator<string> {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return;
+  const hash = url.indexOf('#', queryStart);
+  const query = url.slice(queryStart + 1, hash === -1 ? undefined : hash);
+  for (const pair of query.split('&')) {
+    if (pair.startsWith('jwt=')) yield decodeQueryComponent(pair.slice(4));
+  }
+}

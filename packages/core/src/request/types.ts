@@ -1,0 +1,47 @@
+import type { JWTPayload } from 'jose';
+import type { FormParamsPolicy } from '../qsh/canonical.js';
+import type { Installation, SecretStore } from '../store/types.js';
+
+/** A framework's request reduced to what verification needs. */
+export interface ConnectRequest {
+  method: string;
+  /** The request target as received: raw path + query (or an absolute URL). Never a re-built URL. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed form body, if the framework parsed one. */
+  body?: unknown;
+}
+
+/** How a route checks the qsh claim. */
+export type QshMode = 'strict' | 'context' | 'any' | 'skip';
+
+export interface VerifyOptions {
+  /** Where shared secrets are looked up by the token's `iss`. */
+  store: SecretStore;
+  /** The add-on's own base URL: its path prefix is stripped before computing the qsh. */
+  baseUrl?: string | undefined;
+  /** `strict` (default): qsh of this request; `context`: `context-qsh`; `any`: either; `skip`: unchecked. */
+  qsh?: QshMode | undefined;
+  /** Seconds of leeway for exp/nbf/iat; default 30. */
+  clockTolerance?: number | undefined;
+  /** Reject tokens whose `exp - iat` is larger than this many seconds. */
+  maxTokenAge?: number | undefined;
+  /** Reject longer tokens before parsing anything; default 8192 characters. */
+  maxTokenLength?: number | undefined;
+  /** Whether form fields take part in the qsh; default `none`. */
+  formParams?: FormParamsPolicy | undefined;
+}
+
+/** A verified request: who sent it and what they signed. */
+export interface ConnectAuth {
+  /** The installation's clientKey (= the verified `iss`). */
+  clientKey: string;
+  installation: Installation;
+  payload: JWTPayload;
+  /** The raw token, e.g. to pass on to the add-on's front end. */
+  token: string;
+  /** `sub`: the Atlassian accountId of the user, when the token names one. */
+  accountId?: string;
+  /** The `context` claim of context tokens. */
+  context?: unknown;
+}

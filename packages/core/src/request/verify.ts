@@ -1,0 +1,138 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { JWTPayload } from 'jose';
+import { InvalidIssuerError, MalformedTokenError, QshMismatchError, StoreUnavailableError } from '../errors.js';
+import { nowInSeconds, readIssuer, validateTimeClaims } from '../lib/claims.js';
+import { parseCompactToken, verifyHs256 } from '../lib/compact-jws.js';
+import { buildCanonicalRequest, type CanonicalRequestOptions, type FormBody } from '../qsh/canonical.js';
+import { sha256Hex } from '../qsh/hash.js';
+import type { Installation, SecretStore } from '../store/types.js';
+import { DEFAULT_CLOCK_TOLERANCE } from '../token/decode.js';
+import { extractToken } from './extract.js';
+import type { ConnectAuth, ConnectRequest, QshMode, VerifyOptions } from './types.js';
+
+export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+export const CONTEXT_QSH = 'context-qsh';
+const QSH_MODES: ReadonlySet<string> = new Set(['strict', 'context', 'any', 'skip']);
+const FORM_POLICIES: ReadonlySet<string> = new Set(['none', 'fallback', 'merge']);
+
+/**
+ * Checks options once, where a mistake is a programming error (TypeError naming the option),
+ * so that request time only ever raises ConnectJwtErrors. Adapters call this in their factory.
+ */
+export function validateVerifyOptions(options: Partial<VerifyOptions>, where = 'verifyRequest'): void {
+  const store = options.store as Partial<SecretStore> | undefined;
+  if (!store || typeof store.get !== 'function') throw new TypeError(`${where}: options.store must be a SecretStore`);
+  if (options.qsh !== undefined && !QSH_MODES.has(options.qsh)) {
+    throw new TypeError(`${where}: options.qsh must be 'strict', 'context', 'any' or 'skip'`);
+  }
+  if (options.formParams !== undefined && !FORM_POLICIES.has(options.formParams)) {
+    throw new TypeError(`${where}: options.formParams must be 'none', 'fallback' or 'merge'`);
+  }
+  for (const name of ['clockTolerance', 'maxTokenAge', 'maxTokenLength'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value))) {
+      throw new TypeError(`${where}: options.${name} must be a non-negative number`);
+    }
+  }
+  if (options.baseUrl !== undefined && typeof options.baseUrl !== 'string') {
+    throw new TypeError(`${where}: options.baseUrl must be a string`);
+  }
+}
+
+/**
+ * Authenticates a request from an Atlassian product: finds its token, looks up the shared
+ * secret by `iss`, verifies the HS256 signature, then the time claims and the qsh.
+ * Every failure is a ConnectJwtError; a store failure is StoreUnavailableError (503).
+ */
+export async function verifyRequest(request: ConnectRequest, options: VerifyOptions): Promise<ConnectAuth> {
+  if (options === null || typeof options !== 'object') throw new TypeError('verifyRequest: options are required');
+  const token = extractToken(request, { maxTokenLength: options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH });
+  const parsed = parseCompactToken(token);
+  // `iss` is the only claim read before the signature is checked, and only to find the key.
+  const clientKey = readIssuer(parsed.payload);
+  const installation = await lookUpInstallation(options.store, clientKey);
+  verifyHs256(parsed, installation.sharedSecret);
+
+  const payload = parsed.payload;
+  validateTimeClaims(payload, {
+    clockTolerance: options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE,
+    maxTokenAge: options.maxTokenAge,
+    requireTimes: true,
+    now: nowInSeconds(),
+  });
+  checkQsh(payload, request, options);
+
+  const auth: ConnectAuth = { clientKey, installation, payload: payload as JWTPayload, token };
+  if (typeof payload.sub === 'string') auth.accountId = payload.sub;
+  if (payload.context !== undefined) auth.context = payload.context;
+  return auth;
+}
+
+async function lookUpInstallation(store: SecretStore, clientKey: string): Promise<Installation> {
+  let installation: Installation | undefined;
+  try {
+    installation = await store.get(clientKey);
+  } catch (cause) {
+    if (cause instanceof StoreUnavailableError) throw cause;
+    throw new StoreUnavailableError('the secret store could not be reached', { cause });
+  }
+  if (installation === undefined || installation === null) {
+    throw new InvalidIssuerError('the token issuer is not a known installation');
+  }
+  if (typeof installation.sharedSecret !== 'string' || installation.sharedSecret === '') {
+    throw new InvalidIssuerError('the installation has no shared secret');
+  }
+  return installation;
+}
+
+function checkQsh(payload: Record<string, unknown>, request: ConnectRequest, options: VerifyOptions): void {
+  const mode: QshMode = options.qsh ?? 'strict';
+  if (mode === 'skip') return;
+  const claim = payload.qsh;
+  if (claim === undefined) {
+    throw new QshMismatchError('the token has no "qsh" claim', {
+      canonicalRequest: canonicalFor(request, options, 'encoded'),
+    });
+  }
+  if (typeof claim !== 'string') throw new MalformedTokenError('the token "qsh" claim is not a string');
+  if (claim === CONTEXT_QSH) {
+    if (mode === 'context' || mode === 'any') return;
+    throw new QshMismatchError(
+      'a context token (qsh "context-qsh") cannot call a route that requires a request-bound qsh',
+      {
+        canonicalRequest: canonicalFor(request, options, 'encoded'),
+      },
+    );
+  }
+  if (mode === 'context') {
+    throw new QshMismatchError('this route accepts only context tokens (qsh "context-qsh")');
+  }
+  const canonical = canonicalFor(request, options, 'encoded');
+  if (sameHash(claim, sha256Hex(canonical))) return;
+  // Tokens signed by the atlassian-jwt npm package order parameter names by their raw form.
+  const rawOrdered = canonicalFor(request, options, 'raw');
+  if (rawOrdered !== canonical && sameHash(claim, sha256Hex(rawOrdered))) return;
+  throw new QshMismatchError('the token qsh does not match this request', { canonicalRequest: canonical });
+}
+
+function canonicalFor(request: ConnectRequest, options: VerifyOptions, order: 'encoded' | 'raw'): string {
+  const canonicalOptions: CanonicalRequestOptions = { baseUrl: options.baseUrl };
+  if (options.formParams !== undefined && options.formParams !== 'none') {
+    canonicalOptions.formParams = options.formParams;
+    canonicalOptions.body = formBodyOf(request.body);
+  }
+  return buildCanonicalRequest(String(request.method ?? 'GET'), String(request.url ?? '/'), canonicalOptions, order);
+}
+
+function formBodyOf(body: unknown): FormBody | undefined {
+  return body !== null && typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body)
+    ? (body as FormBody)
+    : undefined;
+}
+
+const HEX_64 = /^[0-9a-f]{64}$/;
+
+function sameHash(claim: string, computed: string): boolean {
+  if (!HEX_64.test(claim)) return false;
+  return timingSafeEqual(Buffer.from(claim, 'latin1'), Buffer.from(computed, 'latin1'));
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { canonicalRequest, computeQsh, type FormBody } from '../../src/index.js';
+
+interface Vector {
+  id: string;
+  method: string;
+  url: string;
+  baseUrl: string | null;
+  body?: string;
+  formParams?: 'none' | 'fallback' | 'merge';
+  canonical: string;
+  qsh: string;
+}
+
+const vectors: Vector[] = JSON.parse(
+  readFileSync(new URL('../../../../../shared/vectors/qsh-vectors.json', import.meta.url), 'utf8'),
+);
+
+/** The body as a form body parser (urlencoded, repeated names as arrays) hands it over. */
+function parseForm(body: string): FormBody {
+  const form: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(body)) {
+    const existing = form[name];
+    form[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return form;
+}
+
+describe('qsh vectors (shared/vectors/qsh-vectors.json)', () => {
+  it('has vectors to run', () => {
+    expect(vectors.length).toBeGreaterThan(50);
+  });
+  for (const vector of vectors) {
+    it(`${vector.id}: ${vector.method} ${vector.url.slice(0, 60)}`, () => {
+      const options = {
+        baseUrl: vector.baseUrl ?? undefined,
+        body: vector.body === undefined ? undefined : parseForm(vector.body),
+        formParams: vector.formParams,
+      };
+      expect(canonicalRequest(vector.method, vector.url, options)).toBe(vector.canonical);
+      expect(computeQsh(vector.method, vector.url, options)).toBe(vector.qsh);
+    });
+  }
+});

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// The README's commands (`npm start`, `npm test`, `npm run bench`) go through here so that a
+// fresh clone with only Node.js and npm works: it fetches the pinned pnpm through npx when
+// pnpm is not installed, installs from the lockfile, builds, then does the job.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pinned = packageManager.split('@')[1];
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function must(command, args, options) {
+  const status = run(command, args, options);
+  if (status !== 0) {
+    console.error(`\n${command} ${args.join(' ')} failed (exit ${status})`);
+    process.exit(status);
+  }
+}
+
+function pnpmCommand() {
+  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
+  if (probe.status === 0 && probe.stdout.trim() === pinned) return ['pnpm', []];
+  return ['npx', ['--yes', `pnpm@${pinned}`]];
+}
+
+const [pnpm, pnpmPrefix] = pnpmCommand();
+const env = { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr' };
+const pnpmRun = (args, options) => must(pnpm, [...pnpmPrefix, ...args], { env, ...options });
+
+function setUp() {
+  pnpmRun(['install', '--frozen-lockfile']);
+  pnpmRun(['run', 'build']);
+}
+
+const job = process.argv[2];
+switch (job) {
+  case 'start': {
+    setUp();
+    const example = process.env.EXAMPLE ?? 'express-addon';
+    pnpmRun(['--filter', `./examples/${example}`, 'start']);
+    break;
+  }
+  case 'test': {
+    setUp();
+    const resultsDir = join(root, '.vitest-results');
+    rmSync(resultsDir, { recursive: true, force: true });
+    mkdirSync(resultsDir, { recursive: true });
+    const resultsFile = join(resultsDir, 'results.json');
+    const status = run(
+      pnpm,
+      [
+        ...pnpmPrefix,
+        'exec',
+        'vitest',
+        'run',
+        '--reporter=default',
+        '--reporter=json',
+        `--outputFile.json=${resultsFile}`,
+      ],
+      { env },
+    );
+    let passed = 0;
+    let failed = 0;
+    if (existsSync(resultsFile)) {
+      const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+      passed = results.numPassedTests;
+      failed =
+        results.numFailedTests +
+        (results.numFailedTestSuites > 0 && results.numFailedTests === 0 ? results.numFailedTestSuites : 0);
+    } else failed = 1;
+    if (status !== 0 && failed === 0) failed = 1;
+    console.log(`\n${passed} passed, ${failed} failed`);
+    process.exit(failed > 0 || passed === 0 ? 1 : 0);
+    break;
+  }
+  case 'bench': {
+    setUp();
+    pnpmRun(['exec', 'tsx', 'bench/verify.bench.ts', ...process.argv.slice(3)]);
+    break;
+  }
+  default:
+    console.error('usage: node scripts/run.mjs start|test|bench');
+    process.exit(2);
+}
