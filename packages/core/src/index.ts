@@ -1,3 +1,6 @@
+export { getDefaultStore, setDefaultStore } from './adapter/default-store.js';
+export type { ErrorResponse } from './adapter/error-response.js';
+export { toErrorResponse } from './adapter/error-response.js';
 export * from './errors.js';
 export type { SignRequestOptions } from './outbound/sign.js';
 export { productFetch, resolveProductUrl, signRequest } from './outbound/sign.js';

@@ -1,0 +1,30 @@
+import { type ConnectJwtError, isConnectJwtError } from '../errors.js';
+
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** `{ code, message }`: safe to send, never holds a token or a secret. */
+  body: { code: string; message: string };
+}
+
+const DEFAULT_REALM = 'atlassian-connect';
+
+/**
+ * What an adapter answers for a failed check: the error's status, a JSON `{ code, message }`
+ * and, on 401, a `WWW-Authenticate: JWT` challenge. Anything that is not a ConnectJwtError is
+ * an internal fault and is answered 500 without its message (it could hold anything).
+ */
+export function toErrorResponse(error: unknown, realm = DEFAULT_REALM): ErrorResponse {
+  if (!isConnectJwtError(error)) {
+    return {
+      status: 500,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: { code: 'ERR_INTERNAL', message: 'internal error while authenticating the request' },
+    };
+  }
+  const typed = error as ConnectJwtError;
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  if (typed.status === 401) headers['www-authenticate'] = `JWT realm="${realm.replace(/["\\]/g, '')}"`;
+  if (typed.status === 503) headers['retry-after'] = '1';
+  return { status: typed.status, headers, body: { code: typed.code, message: typed.message } };
+}
