@@ -1,0 +1,108 @@
+// A small benchmark harness: every case runs in the same process, interleaved round by round
+// (the order rotates each round), so CPU frequency changes and other load hit all cases alike.
+// The median of the rounds is reported, which shrugs off a round disturbed by other work.
+import { performance } from 'node:perf_hooks';
+
+export interface BenchCase {
+  name: string;
+  /** One operation; may return a promise, which is awaited before the next call. */
+  fn: () => unknown;
+}
+
+export interface BenchOptions {
+  /** Measured rounds per case; default 9. */
+  rounds?: number;
+  /** Milliseconds each case runs per round; default 300. */
+  roundMs?: number;
+  /** Milliseconds of un-measured warm-up per case, so the JIT has settled; default 500. */
+  warmupMs?: number;
+  /** The case the others are compared with (the `× baseline` column); default the last case. */
+  baseline?: string;
+}
+
+export interface BenchResult {
+  name: string;
+  /** Median operations per second over the rounds. */
+  opsPerSecond: number;
+  /** Operations per second of every round, in round order. */
+  rounds: number[];
+}
+
+const BATCH = 64;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Runs `fn` for about `ms` milliseconds; returns operations per second. */
+async function measure(fn: () => unknown, ms: number, asynchronous: boolean): Promise<number> {
+  let operations = 0;
+  const start = performance.now();
+  const deadline = start + ms;
+  let now = start;
+  do {
+    if (asynchronous) for (let i = 0; i < BATCH; i++) await fn();
+    else for (let i = 0; i < BATCH; i++) fn();
+    operations += BATCH;
+    now = performance.now();
+  } while (now < deadline);
+  return (operations * 1000) / (now - start);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Measures every case (warm-up, then interleaved rounds) and returns the median ops/s of each. */
+export async function runBench(cases: BenchCase[], options: BenchOptions = {}): Promise<BenchResult[]> {
+  if (cases.length === 0) throw new TypeError('runBench: cases must not be empty');
+  const rounds = options.rounds ?? 9;
+  const roundMs = options.roundMs ?? 300;
+  const warmupMs = options.warmupMs ?? 500;
+  // A case is timed with `await` only if it returns a promise, so sync cases pay no await.
+  const asynchronous = new Map<BenchCase, boolean>();
+  for (const benchCase of cases) {
+    const first = benchCase.fn();
+    asynchronous.set(benchCase, isThenable(first));
+    if (isThenable(first)) await first;
+  }
+  for (const benchCase of cases) await measure(benchCase.fn, warmupMs, asynchronous.get(benchCase) as boolean);
+  const samples = new Map<BenchCase, number[]>(cases.map((c) => [c, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < cases.length; i++) {
+      const benchCase = cases[(round + i) % cases.length] as BenchCase;
+      const opsPerSecond = await measure(benchCase.fn, roundMs, asynchronous.get(benchCase) as boolean);
+      samples.get(benchCase)?.push(opsPerSecond);
+    }
+  }
+  return cases.map((c) => {
+    const perRound = samples.get(c) as number[];
+    return { name: c.name, opsPerSecond: median(perRound), rounds: perRound };
+  });
+}
+
+/** A plain-text table: ops/s and each case's cost relative to the baseline (time per op ÷ baseline's). */
+export function formatTable(results: BenchResult[], baseline?: string): string {
+  const base = results.find((r) => r.name === baseline) ?? results[results.length - 1];
+  if (base === undefined) return '';
+  const rows = results.map((r) => {
+    const spread = (Math.max(...r.rounds) - Math.min(...r.rounds)) / r.opsPerSecond;
+    return [
+      r.name,
+      Math.round(r.opsPerSecond).toLocaleString('en-US'),
+      `±${(spread * 50).toFixed(0)}%`,
+      `${(base.opsPerSecond / r.opsPerSecond).toFixed(2)}×`,
+    ];
+  });
+  const header = ['case', 'ops/s (median)', 'spread', `cost vs ${base.name}`];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number)))
+      .join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
