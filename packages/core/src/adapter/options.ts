@@ -1,0 +1,57 @@
+import type { VerifyOptions } from '../request/types.js';
+import { validateVerifyOptions } from '../request/verify.js';
+import type { Installation, SecretStore } from '../store/types.js';
+import { getDefaultStore } from './default-store.js';
+
+/** What `atlassianJwt(options)` takes in every adapter: core's VerifyOptions, with the store optional. */
+export interface AdapterOptions extends Omit<VerifyOptions, 'store'> {
+  /** Where shared secrets live; default: the process-wide store that `connectLifecycle()` writes into. */
+  store?: SecretStore | undefined;
+  /** Hand a failed check to the framework's error handling instead of answering it here. */
+  passError?: boolean | undefined;
+  /** The realm of the `WWW-Authenticate: JWT realm="…"` challenge on 401. */
+  realm?: string | undefined;
+}
+
+/** Adapter options after defaults and validation, ready for every request. */
+export interface ResolvedAdapterOptions {
+  verify: VerifyOptions;
+  passError: boolean;
+  realm: string | undefined;
+}
+
+const VERIFY_KEYS = ['baseUrl', 'qsh', 'clockTolerance', 'maxTokenAge', 'maxTokenLength', 'formParams'] as const;
+
+/**
+ * Validates adapter options once, in the factory (a TypeError naming the option), so that a
+ * request can only ever fail with a ConnectJwtError.
+ */
+export function resolveAdapterOptions(options: AdapterOptions | undefined, where: string): ResolvedAdapterOptions {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError(`${where}: options must be an object`);
+  }
+  const given = options ?? {};
+  if (given.passError !== undefined && typeof given.passError !== 'boolean') {
+    throw new TypeError(`${where}: options.passError must be a boolean`);
+  }
+  if (given.realm !== undefined && typeof given.realm !== 'string') {
+    throw new TypeError(`${where}: options.realm must be a string`);
+  }
+  const verify: VerifyOptions = { store: given.store ?? defaultStoreView };
+  for (const key of VERIFY_KEYS) {
+    // Only the keys verifyRequest knows: a framework's own plugin options (e.g. Fastify's `prefix`) stay out.
+    if (given[key] !== undefined) Object.assign(verify, { [key]: given[key] });
+  }
+  validateVerifyOptions(verify, where);
+  return { verify, passError: given.passError ?? false, realm: given.realm };
+}
+
+/**
+ * Reads through to whatever store is the default when a request arrives, so `setDefaultStore()`
+ * called after `atlassianJwt()` (e.g. once a Redis connection is up) still takes effect.
+ */
+const defaultStoreView: SecretStore = {
+  get: (clientKey: string): Promise<Installation | undefined> => getDefaultStore().get(clientKey),
+  set: (installation: Installation): Promise<void> => getDefaultStore().set(installation),
+  delete: (clientKey: string): Promise<void> => getDefaultStore().delete(clientKey),
+};

@@ -1,0 +1,2 @@
+export type { ConnectAuth } from '@connect-jwt/core';
+export { type AtlassianJwtOptions, atlassianJwt } from './atlassian-jwt.js';

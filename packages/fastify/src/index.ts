@@ -1,0 +1,7 @@
+export type { ConnectAuth } from '@connect-jwt/core';
+export {
+  type AtlassianJwtHook,
+  type AtlassianJwtOptions,
+  type AtlassianJwtRouteOptions,
+  atlassianJwt,
+} from './atlassian-jwt.js';

@@ -1,0 +1,2 @@
+export type { ConnectAuth } from '@connect-jwt/core';
+export { type AtlassianJwtOptions, type AtlassianState, atlassianJwt } from './atlassian-jwt.js';
