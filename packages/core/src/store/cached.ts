@@ -1,0 +1,175 @@
+import { isConnectJwtError, StoreUnavailableError } from '../errors.js';
+import type { Installation, SecretStore } from './types.js';
+
+export interface CachedStoreOptions {
+  /** How long (milliseconds) a record is served from memory before the backend is asked again; default 30 000. */
+  ttl?: number;
+  /** How many installations are kept; the least recently used is dropped first; default 1000. */
+  max?: number;
+}
+
+/** A SecretStore with an in-process cache in front; `clear()` empties the cache. */
+export interface CachedStore extends SecretStore {
+  /** Forgets every cached record (the backend is untouched). */
+  clear(): void;
+  close(): Promise<void>;
+}
+
+interface Entry {
+  installation: Installation;
+  expiresAt: number;
+}
+
+const DEFAULT_TTL = 30_000;
+const DEFAULT_MAX = 1000;
+
+/**
+ * An LRU cache in front of any store, so the hot path (one lookup per authenticated request)
+ * does not pay a network round trip. `set` and `delete` through the cache invalidate it; writes
+ * made by another process are seen once the entry's `ttl` has run out.
+ *
+ * Misses (`undefined`) are not cached: a product sends requests right after `/installed`, and an
+ * install written by another instance must be visible at once, not after a negative TTL.
+ * Concurrent lookups of one key share a single backend call, which bounds the load an unknown
+ * `iss` can cause to one call per key at a time.
+ *
+ * `close()` closes the wrapped store too.
+ */
+export function cachedStore(store: SecretStore, options: CachedStoreOptions = {}): CachedStore {
+  assertStore(store, 'cachedStore');
+  if (options === null || typeof options !== 'object') throw new TypeError('cachedStore: options must be an object');
+  const ttl = options.ttl ?? DEFAULT_TTL;
+  const max = options.max ?? DEFAULT_MAX;
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
+    throw new TypeError('cachedStore: options.ttl must be a non-negative number of milliseconds');
+  }
+  if (!Number.isInteger(max) || max < 1) throw new TypeError('cachedStore: options.max must be a positive integer');
+  return new LruCachedStore(store, ttl, max);
+}
+
+class LruCachedStore implements CachedStore {
+  // A Map iterates in insertion order: re-inserting on a hit keeps the least recently used first.
+  readonly #entries = new Map<string, Entry>();
+  readonly #loading = new Map<string, Promise<Installation | undefined>>();
+  // Counts writes, so a lookup that overlapped a write does not cache what it read (writes are rare).
+  #writes = 0;
+  #closed = false;
+
+  constructor(
+    readonly inner: SecretStore,
+    readonly ttl: number,
+    readonly max: number,
+  ) {}
+
+  async get(clientKey: string): Promise<Installation | undefined> {
+    this.#assertOpen();
+    const entry = this.#entries.get(clientKey);
+    if (entry !== undefined) {
+      if (entry.expiresAt > performance.now()) {
+        this.#entries.delete(clientKey);
+        this.#entries.set(clientKey, entry);
+        return { ...entry.installation };
+      }
+      this.#entries.delete(clientKey);
+    }
+    let loading = this.#loading.get(clientKey);
+    if (loading === undefined) {
+      const started = this.#load(clientKey);
+      loading = started;
+      this.#loading.set(clientKey, started);
+      // Only this lookup's own entry is removed: a write may have replaced it with a newer one.
+      const forget = () => {
+        if (this.#loading.get(clientKey) === started) this.#loading.delete(clientKey);
+      };
+      started.then(forget, forget);
+    }
+    const installation = await loading;
+    return installation === undefined ? undefined : { ...installation };
+  }
+
+  async set(installation: Installation): Promise<void> {
+    this.#assertOpen();
+    const clientKey = installation?.clientKey;
+    try {
+      await this.inner.set(installation);
+    } catch (cause) {
+      throw asStoreError(cause);
+    } finally {
+      // Invalidate even after a failed write: the backend may or may not hold the new record.
+      if (typeof clientKey === 'string') this.#invalidate(clientKey);
+    }
+  }
+
+  async delete(clientKey: string): Promise<void> {
+    this.#assertOpen();
+    try {
+      await this.inner.delete(clientKey);
+    } catch (cause) {
+      throw asStoreError(cause);
+    } finally {
+      this.#invalidate(clientKey);
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#entries.clear();
+    this.#loading.clear();
+    await this.inner.close?.();
+  }
+
+  async #load(clientKey: string): Promise<Installation | undefined> {
+    const writes = this.#writes;
+    let installation: Installation | undefined | null;
+    try {
+      installation = await this.inner.get(clientKey);
+    } catch (cause) {
+      throw asStoreError(cause);
+    }
+    if (installation === undefined || installation === null) return undefined;
+    if (this.#writes === writes) this.#remember(clientKey, { ...installation });
+    return installation;
+  }
+
+  #remember(clientKey: string, installation: Installation): void {
+    if (this.#closed || this.ttl === 0) return;
+    this.#entries.delete(clientKey);
+    this.#entries.set(clientKey, { installation, expiresAt: performance.now() + this.ttl });
+    if (this.#entries.size > this.max) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  #invalidate(clientKey: string): void {
+    this.#entries.delete(clientKey);
+    this.#loading.delete(clientKey);
+    this.#writes++;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreUnavailableError('the cached store has been closed');
+  }
+}
+
+function asStoreError(cause: unknown): Error {
+  if (isConnectJwtError(cause)) return cause as Error;
+  return new StoreUnavailableError('the secret store could not be reached', { cause });
+}
+
+export function assertStore(store: unknown, where: string): asserts store is SecretStore {
+  const candidate = store as Partial<SecretStore> | null | undefined;
+  if (
+    !candidate ||
+    typeof candidate.get !== 'function' ||
+    typeof candidate.set !== 'function' ||
+    typeof candidate.delete !== 'function'
+  ) {
+    throw new TypeError(`${where}: store must be a SecretStore`);
+  }
+}

@@ -1,0 +1,141 @@
+import { createCipheriv, createDecipheriv, KeyObject, randomBytes } from 'node:crypto';
+import { isConnectJwtError, StoreUnavailableError } from '../errors.js';
+import { assertStore } from './cached.js';
+import type { Installation, SecretStore } from './types.js';
+
+/**
+ * A stored shared secret could not be decrypted: the store was opened with another key than the
+ * one the record was written with, or the record was altered. A 503 like any store failure (the
+ * request may be fine, the server is misconfigured), and never a secret silently taken as valid.
+ */
+export class SecretDecryptionError extends StoreUnavailableError {}
+
+/** `enc:v1:` + base64url(iv ‖ ciphertext ‖ tag): the version lets a later format be told apart. */
+const PREFIX = 'enc:v1:';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+
+/**
+ * Wraps a store so `sharedSecret` is kept encrypted at rest with AES-256-GCM (a random 12-byte IV
+ * per write; the record's clientKey is authenticated with it, so a ciphertext copied onto another
+ * installation does not decrypt). Records written before encryption was turned on (a secret
+ * without the `enc:v1:` prefix) are still read as they are and get encrypted on the next write.
+ *
+ * `key`: 32 bytes, as a Buffer/Uint8Array, a secret KeyObject, or a 64-character hex or base64
+ * string. `close()` closes the wrapped store too.
+ */
+export function encryptedStore(
+  store: SecretStore,
+  key: Uint8Array | KeyObject | string,
+): SecretStore & {
+  close(): Promise<void>;
+} {
+  assertStore(store, 'encryptedStore');
+  return new EncryptedStore(store, parseKey(key));
+}
+
+class EncryptedStore implements SecretStore {
+  readonly #key: Buffer;
+  #closed = false;
+
+  constructor(
+    readonly inner: SecretStore,
+    key: Buffer,
+  ) {
+    this.#key = key;
+  }
+
+  async get(clientKey: string): Promise<Installation | undefined> {
+    this.#assertOpen();
+    const stored = await call(() => this.inner.get(clientKey));
+    if (stored === undefined || stored === null) return undefined;
+    const secret = stored.sharedSecret;
+    if (typeof secret !== 'string' || !secret.startsWith('enc:')) return stored;
+    return { ...stored, sharedSecret: this.#decrypt(secret, stored.clientKey) };
+  }
+
+  async set(installation: Installation): Promise<void> {
+    this.#assertOpen();
+    if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
+      throw new TypeError('set: installation.clientKey must be a string');
+    }
+    if (typeof installation.sharedSecret !== 'string') {
+      throw new TypeError('set: installation.sharedSecret must be a string');
+    }
+    const sharedSecret = this.#encrypt(installation.sharedSecret, installation.clientKey);
+    await call(() => this.inner.set({ ...installation, sharedSecret }));
+  }
+
+  async delete(clientKey: string): Promise<void> {
+    this.#assertOpen();
+    await call(() => this.inner.delete(clientKey));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.inner.close?.();
+  }
+
+  #encrypt(secret: string, clientKey: string): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    cipher.setAAD(Buffer.from(clientKey, 'utf8'));
+    const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+    return PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+  }
+
+  #decrypt(stored: string, clientKey: string): string {
+    if (!stored.startsWith(PREFIX)) {
+      throw new SecretDecryptionError('the stored shared secret uses an unknown encryption format');
+    }
+    const raw = Buffer.from(stored.slice(PREFIX.length), 'base64url');
+    if (raw.length < IV_BYTES + TAG_BYTES) {
+      throw new SecretDecryptionError('the stored shared secret is truncated');
+    }
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, IV_BYTES));
+      decipher.setAAD(Buffer.from(clientKey, 'utf8'));
+      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+      const body = raw.subarray(IV_BYTES, raw.length - TAG_BYTES);
+      return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+    } catch (cause) {
+      throw new SecretDecryptionError(
+        'the stored shared secret could not be decrypted: wrong encryption key or altered record',
+        { cause },
+      );
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreUnavailableError('the encrypted store has been closed');
+  }
+}
+
+async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (cause) {
+    if (isConnectJwtError(cause)) throw cause;
+    throw new StoreUnavailableError('the secret store could not be reached', { cause });
+  }
+}
+
+function parseKey(key: unknown): Buffer {
+  let bytes: Buffer | undefined;
+  if (key instanceof KeyObject) {
+    if (key.type === 'secret') bytes = key.export();
+  } else if (key instanceof Uint8Array) {
+    bytes = Buffer.from(key);
+  } else if (typeof key === 'string') {
+    if (/^[0-9a-fA-F]{64}$/.test(key)) bytes = Buffer.from(key, 'hex');
+    else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(key)) bytes = Buffer.from(key, 'base64');
+  }
+  if (bytes === undefined || bytes.length !== KEY_BYTES) {
+    throw new TypeError(
+      'encryptedStore: key must be 32 bytes (a Buffer, a secret KeyObject, or a 64-character hex or base64 string)',
+    );
+  }
+  return bytes;
+}

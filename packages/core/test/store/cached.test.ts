@@ -1,0 +1,192 @@
+import { storeSuite } from '@connect-jwt/store-test-suite';
+import { describe, expect, it } from 'vitest';
+import {
+  cachedStore,
+  type Installation,
+  MemoryStore,
+  type SecretStore,
+  StoreUnavailableError,
+} from '../../src/index.js';
+
+storeSuite('cachedStore(MemoryStore)', () => cachedStore(new MemoryStore()), { sharedStorage: false });
+
+/** A real MemoryStore that counts backend lookups and can hold them until released. */
+class CountingStore implements SecretStore {
+  readonly backend = new MemoryStore();
+  gets = 0;
+  failWith: Error | undefined;
+  #gate: Promise<void> | undefined;
+  #open: (() => void) | undefined;
+
+  hold(): void {
+    this.#gate = new Promise((resolve) => {
+      this.#open = resolve;
+    });
+  }
+
+  release(): void {
+    this.#open?.();
+    this.#gate = undefined;
+  }
+
+  async get(clientKey: string): Promise<Installation | undefined> {
+    this.gets++;
+    const gate = this.#gate;
+    const result = await this.backend.get(clientKey);
+    if (gate) await gate;
+    if (this.failWith) throw this.failWith;
+    return result;
+  }
+
+  set(installation: Installation): Promise<void> {
+    return this.backend.set(installation);
+  }
+
+  delete(clientKey: string): Promise<void> {
+    return this.backend.delete(clientKey);
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+}
+
+const record = (clientKey: string, sharedSecret = 's3cret'): Installation => ({
+  clientKey,
+  sharedSecret,
+  baseUrl: 'https://example.atlassian.net',
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('cachedStore', () => {
+  it('serves a hit from memory without asking the backend again', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend);
+    await backend.set(record('a'));
+    expect(await store.get('a')).toEqual(record('a'));
+    expect(await store.get('a')).toEqual(record('a'));
+    expect(backend.gets).toBe(1);
+  });
+
+  it('serves a stale record within the TTL when another writer changed the backend, and the new one after it', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend, { ttl: 30 });
+    await backend.set(record('a', 'old'));
+    expect((await store.get('a'))?.sharedSecret).toBe('old');
+    await backend.set(record('a', 'new'));
+    await backend.delete('a');
+    await backend.set(record('a', 'new'));
+    await sleep(80);
+    expect((await store.get('a'))?.sharedSecret).toBe('new');
+  });
+
+  it('keeps serving the cached record within a long TTL (a write elsewhere is seen only after it)', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend, { ttl: 60_000 });
+    await backend.set(record('a', 'old'));
+    await store.get('a');
+    await backend.delete('a');
+    expect((await store.get('a'))?.sharedSecret).toBe('old');
+  });
+
+  it('set and delete through the cache invalidate it', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend, { ttl: 60_000 });
+    await store.set(record('a', 'one'));
+    expect((await store.get('a'))?.sharedSecret).toBe('one');
+    await store.set(record('a', 'two'));
+    expect((await store.get('a'))?.sharedSecret).toBe('two');
+    await store.delete('a');
+    expect(await store.get('a')).toBeUndefined();
+  });
+
+  it('does not cache misses', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend);
+    expect(await store.get('later')).toBeUndefined();
+    await backend.set(record('later'));
+    expect(await store.get('later')).toEqual(record('later'));
+    expect(backend.gets).toBe(2);
+  });
+
+  it('coalesces concurrent misses of one key into one backend call', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend);
+    await backend.set(record('hot'));
+    backend.hold();
+    const lookups = Array.from({ length: 20 }, () => store.get('hot'));
+    backend.release();
+    const results = await Promise.all(lookups);
+    expect(backend.gets).toBe(1);
+    for (const result of results) expect(result).toEqual(record('hot'));
+    // Each caller gets its own copy.
+    expect(new Set(results).size).toBe(20);
+  });
+
+  it('does not cache what a lookup read while a write to the same store was in flight', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend, { ttl: 60_000 });
+    await backend.set(record('a', 'old'));
+    backend.hold();
+    const lookup = store.get('a');
+    await store.set(record('a', 'new'));
+    backend.release();
+    await lookup;
+    expect((await store.get('a'))?.sharedSecret).toBe('new');
+  });
+
+  it('drops the least recently used record beyond max', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend, { max: 2 });
+    for (const key of ['a', 'b', 'c']) await backend.set(record(key));
+    await store.get('a');
+    await store.get('b');
+    await store.get('a'); // a is now the most recently used
+    await store.get('c'); // evicts b
+    expect(backend.gets).toBe(3);
+    await store.get('a');
+    expect(backend.gets).toBe(3);
+    await store.get('b');
+    expect(backend.gets).toBe(4);
+  });
+
+  it('a mutated result does not change the cached record', async () => {
+    const store = cachedStore(new MemoryStore());
+    await store.set(record('a'));
+    const first = await store.get('a');
+    if (first) first.sharedSecret = 'mutated';
+    expect((await store.get('a'))?.sharedSecret).toBe('s3cret');
+  });
+
+  it('a failing backend raises StoreUnavailableError with the cause, and the failure is not cached', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend);
+    await backend.set(record('a'));
+    const cause = new Error('ECONNREFUSED');
+    backend.failWith = cause;
+    const failure = await store.get('a').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect(failure).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503, cause });
+    backend.failWith = undefined;
+    expect(await store.get('a')).toEqual(record('a'));
+  });
+
+  it('clear() forgets cached records', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend);
+    await backend.set(record('a'));
+    await store.get('a');
+    store.clear();
+    await store.get('a');
+    expect(backend.gets).toBe(2);
+  });
+
+  it('rejects bad options at setup with a TypeError naming the option', () => {
+    expect(() => cachedStore({} as SecretStore)).toThrow(/cachedStore: store/);
+    expect(() => cachedStore(new MemoryStore(), { ttl: -1 })).toThrow(/options\.ttl/);
+    expect(() => cachedStore(new MemoryStore(), { ttl: Number.NaN })).toThrow(TypeError);
+    expect(() => cachedStore(new MemoryStore(), { max: 0 })).toThrow(/options\.max/);
+    expect(() => cachedStore(new MemoryStore(), { max: 1.5 })).toThrow(TypeError);
+  });
+});

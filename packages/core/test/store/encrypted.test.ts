@@ -1,0 +1,132 @@
+import { createSecretKey, randomBytes } from 'node:crypto';
+import { storeSuite } from '@connect-jwt/store-test-suite';
+import { describe, expect, it } from 'vitest';
+import {
+  createJwt,
+  encryptedStore,
+  type Installation,
+  MemoryStore,
+  SecretDecryptionError,
+  StoreUnavailableError,
+  verifyRequest,
+} from '../../src/index.js';
+
+const key = randomBytes(32);
+
+storeSuite('encryptedStore(MemoryStore)', () => encryptedStore(new MemoryStore(), key), { sharedStorage: false });
+
+const record = (clientKey: string, sharedSecret = 'plain-shared-secret-value'): Installation => ({
+  clientKey,
+  sharedSecret,
+  baseUrl: 'https://example.atlassian.net',
+  productType: 'jira',
+});
+
+describe('encryptedStore', () => {
+  it('keeps only ciphertext at rest, with a fresh IV per write', async () => {
+    const backend = new MemoryStore();
+    const store = encryptedStore(backend, key);
+    await store.set(record('a'));
+    const first = await backend.get('a');
+    await store.set(record('a'));
+    const second = await backend.get('a');
+    expect(first?.sharedSecret).toMatch(/^enc:v1:[A-Za-z0-9_-]+$/);
+    expect(first?.sharedSecret).not.toContain('plain-shared-secret-value');
+    expect(second?.sharedSecret).not.toBe(first?.sharedSecret);
+    expect(first?.productType).toBe('jira');
+    expect(await store.get('a')).toEqual(record('a'));
+  });
+
+  it('reads records written before encryption was enabled', async () => {
+    const backend = new MemoryStore();
+    await backend.set(record('legacy', 'written-in-clear'));
+    const store = encryptedStore(backend, key);
+    expect(await store.get('legacy')).toEqual(record('legacy', 'written-in-clear'));
+  });
+
+  it('a wrong key is a SecretDecryptionError (503), never a wrong secret', async () => {
+    const backend = new MemoryStore();
+    await encryptedStore(backend, key).set(record('a'));
+    const wrong = encryptedStore(backend, randomBytes(32));
+    const failure = await wrong.get('a').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SecretDecryptionError);
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect(failure).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+    expect((failure as Error).message).toMatch(/wrong encryption key/);
+    expect((failure as Error).message).not.toContain('plain-shared-secret-value');
+  });
+
+  it('verifyRequest answers 503 (not 401) when the stored secret cannot be decrypted', async () => {
+    const backend = new MemoryStore();
+    await encryptedStore(backend, key).set(record('a'));
+    const token = await createJwt('a', 'plain-shared-secret-value', { uri: '/x' });
+    const request = { method: 'GET', url: '/x', headers: { authorization: `JWT ${token}` } };
+    await expect(verifyRequest(request, { store: encryptedStore(backend, key) })).resolves.toMatchObject({
+      clientKey: 'a',
+    });
+    await expect(verifyRequest(request, { store: encryptedStore(backend, randomBytes(32)) })).rejects.toBeInstanceOf(
+      SecretDecryptionError,
+    );
+  });
+
+  it('a ciphertext copied onto another installation does not decrypt', async () => {
+    const backend = new MemoryStore();
+    const store = encryptedStore(backend, key);
+    await store.set(record('victim', 'victim-secret'));
+    const stolen = await backend.get('victim');
+    await backend.set({ ...record('attacker'), sharedSecret: stolen?.sharedSecret as string });
+    await expect(store.get('attacker')).rejects.toBeInstanceOf(SecretDecryptionError);
+  });
+
+  it('an altered, truncated or unknown-version ciphertext is refused', async () => {
+    const backend = new MemoryStore();
+    const store = encryptedStore(backend, key);
+    await store.set(record('a'));
+    const stored = (await backend.get('a'))?.sharedSecret as string;
+    const flipped = stored.slice(0, -2) + (stored.at(-2) === 'A' ? 'B' : 'A') + stored.at(-1);
+    for (const sharedSecret of [flipped, 'enc:v1:abc', `enc:v2:${stored.slice(7)}`]) {
+      await backend.set({ ...record('a'), sharedSecret });
+      await expect(store.get('a')).rejects.toBeInstanceOf(SecretDecryptionError);
+    }
+  });
+
+  it('accepts a 32-byte key as Buffer, KeyObject, hex, base64 or base64url', async () => {
+    const backend = new MemoryStore();
+    await encryptedStore(backend, key).set(record('a'));
+    for (const form of [
+      new Uint8Array(key),
+      createSecretKey(key),
+      key.toString('hex'),
+      key.toString('base64'),
+      key.toString('base64url'),
+    ]) {
+      expect((await encryptedStore(backend, form).get('a'))?.sharedSecret).toBe('plain-shared-secret-value');
+    }
+  });
+
+  it('rejects a bad key or store at setup with a TypeError naming it', () => {
+    const store = new MemoryStore();
+    for (const bad of [randomBytes(16), 'too-short', randomBytes(32).toString('hex').slice(1), '', 42, undefined]) {
+      expect(() => encryptedStore(store, bad as never)).toThrow(/encryptedStore: key/);
+    }
+    expect(() => encryptedStore(null as never, key)).toThrow(/encryptedStore: store/);
+  });
+
+  it('a failing backend raises StoreUnavailableError with the cause', async () => {
+    const cause = new Error('connection reset');
+    const failing = {
+      get: async () => {
+        throw cause;
+      },
+      set: async () => {
+        throw cause;
+      },
+      delete: async () => {
+        throw cause;
+      },
+    };
+    const store = encryptedStore(failing, key);
+    await expect(store.get('a')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', cause });
+    await expect(store.set(record('a'))).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', cause });
+  });
+});

@@ -1,0 +1,4 @@
+export type { StoreFactory, StoreSuiteOptions } from './store-suite.js';
+export { sampleInstallation, storeSuite, uniqueClientKey } from './store-suite.js';
+export type { TcpProxyOptions } from './tcp-proxy.js';
+export { closedPort, TcpProxy } from './tcp-proxy.js';

@@ -1,0 +1,164 @@
+import type { Installation, SecretStore } from '@connect-jwt/core';
+import { afterEach, describe, expect, it } from 'vitest';
+
+/** Makes a new store instance; with `sharedStorage`, every instance sees the same data. */
+export type StoreFactory = () => SecretStore | Promise<SecretStore>;
+
+export interface StoreSuiteOptions {
+  /**
+   * Whether two instances from the factory share their data (true for a server or a file, the
+   * default). A MemoryStore keeps its records in its own instance: the suite then checks that a
+   * second instance starts empty instead.
+   */
+  sharedStorage?: boolean;
+}
+
+const STORE_UNAVAILABLE = 'ERR_STORE_UNAVAILABLE';
+
+/** A full install payload as a product sends it, with the fields a store must keep as they are. */
+export function sampleInstallation(clientKey: string, overrides: Partial<Installation> = {}): Installation {
+  return {
+    key: 'com.example.addon',
+    clientKey,
+    publicKey: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA',
+    sharedSecret: `secret-${clientKey}-${'x'.repeat(32)}`,
+    serverVersion: '100225',
+    pluginsVersion: '1001.0.0-SNAPSHOT',
+    baseUrl: 'https://example.atlassian.net/wiki',
+    displayUrl: 'https://wiki.example.com',
+    productType: 'confluence',
+    description: 'Atlassian Confluence at https://example.atlassian.net/wiki',
+    eventType: 'installed',
+    oauthClientId: 'abc123',
+    ...overrides,
+  };
+}
+
+let counter = 0;
+/** A clientKey no other test (or earlier run) used. */
+export function uniqueClientKey(label = 'key'): string {
+  counter += 1;
+  return `${label}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+/**
+ * The conformance suite every SecretStore runs: registers one vitest `describe` block.
+ * Each instance the factory made is closed after its test.
+ */
+export function storeSuite(name: string, factory: StoreFactory, options: StoreSuiteOptions = {}): void {
+  const sharedStorage = options.sharedStorage ?? true;
+
+  describe(`${name} (store conformance)`, () => {
+    const opened: SecretStore[] = [];
+    const open = async (): Promise<SecretStore> => {
+      const store = await factory();
+      opened.push(store);
+      return store;
+    };
+
+    afterEach(async () => {
+      const stores = opened.splice(0);
+      await Promise.allSettled(stores.map((store) => store.close?.()));
+    });
+
+    it('round-trips a full install record, unicode and large fields included', async () => {
+      const store = await open();
+      const clientKey = uniqueClientKey('round-trip-ü');
+      const installation = sampleInstallation(clientKey, {
+        sharedSecret: `ß€𝄞 secret ✓ ${'q'.repeat(200)}`,
+        description: 'Ωμέγα — 日本語 — עברית — emoji 🚀👩‍💻 — combining é',
+        largeField: 'L'.repeat(256 * 1024),
+        nested: { list: [1, 'two', { three: true }], empty: {}, nothing: null },
+      });
+      await store.set(installation);
+      expect(await store.get(clientKey)).toEqual(installation);
+    });
+
+    it('answers undefined for an unknown clientKey', async () => {
+      const store = await open();
+      expect(await store.get(uniqueClientKey('unknown'))).toBeUndefined();
+    });
+
+    it('upserts: a second set replaces the record', async () => {
+      const store = await open();
+      const clientKey = uniqueClientKey('upsert');
+      await store.set(sampleInstallation(clientKey, { sharedSecret: 'first', extra: 'kept?' }));
+      const second = sampleInstallation(clientKey, { sharedSecret: 'second', baseUrl: 'https://moved.atlassian.net' });
+      await store.set(second);
+      // Replaced as a whole: fields of the first record that the second lacks are gone.
+      expect(await store.get(clientKey)).toEqual(second);
+    });
+
+    it('deletes a record', async () => {
+      const store = await open();
+      const clientKey = uniqueClientKey('delete');
+      await store.set(sampleInstallation(clientKey));
+      await store.delete(clientKey);
+      expect(await store.get(clientKey)).toBeUndefined();
+    });
+
+    it('deleting an unknown clientKey is not an error', async () => {
+      const store = await open();
+      await expect(store.delete(uniqueClientKey('never-stored'))).resolves.toBeUndefined();
+    });
+
+    it('50 concurrent upserts of one key leave one whole record', async () => {
+      const store = await open();
+      const clientKey = uniqueClientKey('concurrent');
+      const versions = Array.from({ length: 50 }, (_, i) =>
+        sampleInstallation(clientKey, { sharedSecret: `secret-${i}`, serverVersion: String(i) }),
+      );
+      await Promise.all(versions.map((installation) => store.set(installation)));
+      const stored = await store.get(clientKey);
+      expect(stored).toBeDefined();
+      // One of the writes, whole: never fields of two writes mixed.
+      const index = Number(stored?.serverVersion);
+      expect(stored).toEqual(versions[index]);
+    });
+
+    it('does not let a caller change the stored record by mutating what it got', async () => {
+      const store = await open();
+      const clientKey = uniqueClientKey('copy');
+      const installation = sampleInstallation(clientKey);
+      await store.set(installation);
+      const first = await store.get(clientKey);
+      if (first) first.sharedSecret = 'mutated';
+      installation.sharedSecret = 'mutated-input';
+      expect((await store.get(clientKey))?.sharedSecret).toBe(sampleInstallation(clientKey).sharedSecret);
+    });
+
+    if (sharedStorage) {
+      it("a second instance sees the first one's writes", async () => {
+        const first = await open();
+        const second = await open();
+        const clientKey = uniqueClientKey('shared');
+        expect(await second.get(clientKey)).toBeUndefined();
+        const installation = sampleInstallation(clientKey);
+        await first.set(installation);
+        expect(await second.get(clientKey)).toEqual(installation);
+        const reinstall = sampleInstallation(clientKey, { sharedSecret: 'rotated' });
+        await second.set(reinstall);
+        expect(await first.get(clientKey)).toEqual(reinstall);
+      });
+    } else {
+      it('a second instance starts empty (storage is per instance)', async () => {
+        const first = await open();
+        const second = await open();
+        const clientKey = uniqueClientKey('isolated');
+        await first.set(sampleInstallation(clientKey));
+        expect(await second.get(clientKey)).toBeUndefined();
+      });
+    }
+
+    it('after close(), every operation fails with ERR_STORE_UNAVAILABLE and close() again is harmless', async () => {
+      const store = await open();
+      const clientKey = uniqueClientKey('closed');
+      await store.set(sampleInstallation(clientKey));
+      await store.close?.();
+      await expect(store.get(clientKey)).rejects.toMatchObject({ code: STORE_UNAVAILABLE, status: 503 });
+      await expect(store.set(sampleInstallation(clientKey))).rejects.toMatchObject({ code: STORE_UNAVAILABLE });
+      await expect(store.delete(clientKey)).rejects.toMatchObject({ code: STORE_UNAVAILABLE });
+      await expect(store.close?.()).resolves.toBeUndefined();
+    });
+  });
+}
