@@ -1,0 +1,91 @@
+import { InvalidInstallError, StoreUnavailableError } from '../errors.js';
+import type { ConnectRequest } from '../request/types.js';
+import type { Installation } from '../store/types.js';
+import { type LifecycleEvent, readInstallPayload } from './install-payload.js';
+import { verifyInstallToken } from './install-token.js';
+import { createInstallKeyProvider } from './key-provider.js';
+import { type LifecycleOptions, validateLifecycleOptions } from './options.js';
+
+/** What an adapter calls for the two lifecycle routes; the request `body` is the parsed JSON. */
+export interface LifecycleHandler {
+  readonly installedPath: string;
+  readonly uninstalledPath: string;
+  /** Largest body the adapter should read, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Verifies a signed install and upserts the installation; returns what was stored. */
+  installed(request: ConnectRequest): Promise<Installation>;
+  /** Verifies a signed uninstall and deletes the installation. */
+  uninstalled(request: ConnectRequest): Promise<void>;
+  /** Which lifecycle route a request is for, if any (for adapters that route by hand). */
+  routeOf(method: string, path: string): LifecycleEvent | undefined;
+}
+
+/**
+ * Validates the options once (TypeError naming the option) and returns the two lifecycle
+ * operations. Every check (signature, claims, body, iss = clientKey) passes before the
+ * store is touched, so a forged or broken callback can never plant or replace a secret.
+ */
+export function createLifecycleHandler(options: LifecycleOptions, where = 'createLifecycleHandler'): LifecycleHandler {
+  const resolved = validateLifecycleOptions(options, where);
+  const keys = createInstallKeyProvider({
+    keyServerUrl: resolved.keyServerUrl,
+    timeoutMs: resolved.keyFetchTimeoutMs,
+    ttlMs: resolved.keyCacheTtlMs,
+    maxEntries: resolved.keyCacheMaxEntries,
+  });
+
+  const authenticate = async (request: ConnectRequest, event: LifecycleEvent): Promise<Installation> => {
+    const token = await verifyInstallToken(request, {
+      keys,
+      audiences: resolved.audiences,
+      clockTolerance: resolved.clockTolerance,
+    });
+    const installation = readInstallPayload(request.body, event);
+    // Atlassian signed a callback for `iss`; a body naming another clientKey would let the
+    // holder of one valid token overwrite any other installation's secret.
+    if (installation.clientKey !== token.clientKey) {
+      throw new InvalidInstallError('the lifecycle body clientKey is not the install token issuer');
+    }
+    return installation;
+  };
+
+  return {
+    installedPath: resolved.installedPath,
+    uninstalledPath: resolved.uninstalledPath,
+    maxBodyBytes: resolved.maxBodyBytes,
+
+    async installed(request) {
+      const installation = await authenticate(request, 'installed');
+      await useStore(() => resolved.store().set(installation));
+      await resolved.onInstalled?.({ ...installation });
+      return installation;
+    },
+
+    async uninstalled(request) {
+      const { clientKey } = await authenticate(request, 'uninstalled');
+      const store = resolved.store();
+      const existing = await useStore(() => store.get(clientKey));
+      if (existing === undefined || existing === null) {
+        throw new InvalidInstallError('the uninstall names an installation this add-on does not know');
+      }
+      await useStore(() => store.delete(clientKey));
+      await resolved.onUninstalled?.(clientKey);
+    },
+
+    routeOf(method, path) {
+      if (method.toUpperCase() !== 'POST') return undefined;
+      if (path === resolved.installedPath) return 'installed';
+      if (path === resolved.uninstalledPath) return 'uninstalled';
+      return undefined;
+    },
+  };
+}
+
+async function useStore<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (cause) {
+    if (cause instanceof StoreUnavailableError) throw cause;
+    throw new StoreUnavailableError('the secret store could not be reached', { cause });
+  }
+}

@@ -1,0 +1,132 @@
+import { type CryptoKey, importSPKI } from 'jose';
+import { InvalidInstallError, StoreUnavailableError } from '../errors.js';
+
+export interface InstallKeyProviderOptions {
+  /** Keys are fetched from `${keyServerUrl}/${kid}` (no trailing `/`). */
+  keyServerUrl: string;
+  timeoutMs: number;
+  ttlMs: number;
+  maxEntries: number;
+}
+
+/** Fetches and caches the RSA public keys that sign install tokens, by `kid`. */
+export interface InstallKeyProvider {
+  /** The key for `kid`; InvalidInstallError (401) for a bad or unknown kid, StoreUnavailableError (503) when the key server fails. */
+  getKey(kid: unknown): Promise<CryptoKey>;
+}
+
+// The kid goes into a URL path: a safe charset and no `..` stop a token from steering the
+// fetch to another path (`../../evil`), another host (`@evil`, `//evil`) or a query.
+const SAFE_KID = /^[A-Za-z0-9._-]{1,128}$/;
+// A PEM public key is well under 2 KiB; a bound stops a hostile or broken server filling memory.
+const MAX_KEY_RESPONSE_BYTES = 16 * 1024;
+
+export function isSafeKid(kid: unknown): kid is string {
+  return typeof kid === 'string' && SAFE_KID.test(kid) && !kid.includes('..');
+}
+
+interface CachedKey {
+  key: CryptoKey;
+  expiresAt: number;
+}
+
+export function createInstallKeyProvider(options: InstallKeyProviderOptions): InstallKeyProvider {
+  const cache = new Map<string, CachedKey>();
+  // Concurrent installs signed with one new key share one fetch instead of stampeding the server.
+  const inFlight = new Map<string, Promise<CryptoKey>>();
+
+  const remember = (kid: string, key: CryptoKey) => {
+    cache.delete(kid);
+    while (cache.size >= options.maxEntries) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      cache.delete(oldest);
+    }
+    cache.set(kid, { key, expiresAt: Date.now() + options.ttlMs });
+  };
+
+  return {
+    async getKey(kid) {
+      if (!isSafeKid(kid)) {
+        throw new InvalidInstallError(
+          'the install token "kid" header is missing or has characters a key id cannot have',
+        );
+      }
+      const cached = cache.get(kid);
+      if (cached !== undefined && cached.expiresAt > Date.now()) return cached.key;
+      if (cached !== undefined) cache.delete(kid);
+      let pending = inFlight.get(kid);
+      if (pending === undefined) {
+        pending = fetchKey(`${options.keyServerUrl}/${kid}`, options.timeoutMs).then(
+          (key) => {
+            inFlight.delete(kid);
+            remember(kid, key);
+            return key;
+          },
+          (error: unknown) => {
+            inFlight.delete(kid);
+            throw error;
+          },
+        );
+        inFlight.set(kid, pending);
+      }
+      return pending;
+    },
+  };
+}
+
+async function fetchKey(url: string, timeoutMs: number): Promise<CryptoKey> {
+  let response: Response;
+  let text: string;
+  try {
+    // No redirects: the key must come from the configured server, not wherever it points.
+    response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => {});
+      if (response.status >= 400 && response.status < 500) {
+        // The server answered that it has no such key: the token was not signed by Atlassian.
+        throw new InvalidInstallError(
+          `the key server has no public key for this install token (HTTP ${response.status})`,
+        );
+      }
+      throw new StoreUnavailableError(`the install key server answered HTTP ${response.status}`);
+    }
+    text = await readBounded(response);
+  } catch (cause) {
+    if (cause instanceof InvalidInstallError || cause instanceof StoreUnavailableError) throw cause;
+    throw new StoreUnavailableError('the install key server could not be reached in time', { cause });
+  }
+  if (!text.includes('-----BEGIN PUBLIC KEY-----')) {
+    throw new StoreUnavailableError('the install key server did not answer with a PEM public key');
+  }
+  try {
+    return await importSPKI(text.trim(), 'RS256');
+  } catch (cause) {
+    throw new StoreUnavailableError('the install key server answered with a key that cannot be used for RS256', {
+      cause,
+    });
+  }
+}
+
+async function readBounded(response: Response): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > MAX_KEY_RESPONSE_BYTES) {
+    await response.body?.cancel().catch(() => {});
+    throw new StoreUnavailableError('the install key server answered with more than a public key');
+  }
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_KEY_RESPONSE_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw new StoreUnavailableError('the install key server answered with more than a public key');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
