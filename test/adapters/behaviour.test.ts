@@ -1,0 +1,65 @@
+import { getDefaultStore, MemoryStore, setDefaultStore } from '@connect-jwt/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frameworks, type RunningApp } from './apps.js';
+import { type Case, cases, type Fixture, FlakyStore, REALM, TENANT } from './cases.js';
+
+describe.each(Object.entries(frameworks))('%s adapter', (_name, start) => {
+  let app: RunningApp;
+  let fixture: Fixture;
+
+  beforeAll(async () => {
+    setDefaultStore(new MemoryStore());
+    await getDefaultStore().set(TENANT);
+    fixture = { flaky: new FlakyStore(getDefaultStore()) };
+    app = await start(fixture);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_caseName, testCase: Case) => {
+    for (const step of testCase.steps) {
+      step.before?.(fixture);
+      const request = await step.request();
+      const response = await fetch(`${app.url}${request.path}`, {
+        method: request.method ?? 'GET',
+        headers: request.headers ?? {},
+      });
+      const text = await response.text();
+      expect(response.status).toBe(step.status);
+      // Nothing secret goes back: not the shared secret, not the token or any of its parts.
+      expect(text).not.toContain(TENANT.sharedSecret);
+      for (const part of tokenParts(request)) expect(text).not.toContain(part);
+
+      if (step.status === 431) continue;
+      const body = JSON.parse(text);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      if (step.status === 200) {
+        expect(body.clientKey).toBe(step.publicRoute ? null : TENANT.clientKey);
+        if (!step.publicRoute) expect(body.accountId).toBe('account-42');
+        continue;
+      }
+      expect(body.code).toBe(step.code);
+      if (step.handledByApp) {
+        expect(response.headers.get('x-handled-by')).toBe('app');
+        continue;
+      }
+      expect(response.headers.get('x-handled-by')).toBeNull();
+      expect(typeof body.message).toBe('string');
+      if (step.status === 401) {
+        const challenge = response.headers.get('www-authenticate');
+        expect(challenge).toMatch(/^JWT realm="[^"]+"$/);
+        if (request.path.startsWith('/api/')) expect(challenge).toBe(`JWT realm="${REALM}"`);
+      }
+      if (step.status === 503) expect(response.headers.get('retry-after')).not.toBeNull();
+    }
+  });
+});
+
+function tokenParts(request: { path: string; headers?: Record<string, string> }): string[] {
+  const tokens = [
+    request.headers?.authorization?.replace(/^\S+\s+/, ''),
+    new URL(request.path, 'http://x').searchParams.get('jwt'),
+  ];
+  return tokens.flatMap((token) => (token ? [token, ...token.split('.').filter((part) => part.length > 8)] : []));
+}
