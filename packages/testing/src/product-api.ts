@@ -1,0 +1,197 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Installation, type SecretStore, toErrorResponse, verifyRequest } from '@connect-jwt/core';
+import { type ProductType, productContextPath } from './product-type.js';
+
+/** One call the add-on made to the product's REST API, as the product saw it. */
+export interface ReceivedCall {
+  method: string;
+  /** The request target as received (path + query). */
+  url: string;
+  /** The answer's status: 401 when the JWT was refused. */
+  status: number;
+  /** The verified `iss` (the add-on key), when the JWT was accepted. */
+  appKey?: string;
+  /** `sub` of the accepted token, when it acts for a user. */
+  accountId?: string;
+  /** Why the JWT was refused (`ERR_…`). */
+  code?: string;
+  /** The parsed JSON body, if any. */
+  body?: unknown;
+}
+
+/** Who may call: the installed add-on's key and the secret it shares with this product. */
+export interface ApiCaller {
+  appKey: string;
+  sharedSecret: string;
+}
+
+export interface ProductApiOptions {
+  productType: ProductType;
+  /** The add-on currently installed, or undefined (then every call is refused). */
+  caller: () => ApiCaller | undefined;
+  /** The accountId `myself`/`user/current` describe. */
+  accountId: string;
+}
+
+export interface ProductApi {
+  /** The site URL, e.g. `http://127.0.0.1:50123` (no `/wiki`). */
+  siteUrl: string;
+  /** The product's base URL: the site URL plus `/wiki` for Confluence. */
+  baseUrl: string;
+  received: ReceivedCall[];
+  close(): Promise<void>;
+}
+
+type Route = (request: { method: string; path: string; body: unknown; accountId?: string }) => [number, unknown];
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The product's REST API: checks every call's JWT as the host does (HS256 with the installation's
+ * shared secret, `iss` = the add-on key, qsh of the request below the product's base URL, so
+ * Confluence's `/wiki` is not hashed) and answers a few read-only endpoints.
+ */
+export async function startProductApi(options: ProductApiOptions): Promise<ProductApi> {
+  const received: ReceivedCall[] = [];
+  const contextPath = productContextPath(options.productType);
+  let siteUrl = '';
+  const routes =
+    options.productType === 'jira'
+      ? jiraRoutes(() => siteUrl, options.accountId)
+      : confluenceRoutes(() => siteUrl, options.accountId);
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const body = await readJson(req);
+    const call: ReceivedCall = { method, url, status: 0, ...(body !== undefined && { body }) };
+    received.push(call);
+    const caller = options.caller();
+    try {
+      const store = callerStore(caller, `${siteUrl}${contextPath}`);
+      const auth = await verifyRequest(
+        { method, url, headers: req.headers },
+        { store, baseUrl: `${siteUrl}${contextPath}` },
+      );
+      call.appKey = auth.clientKey;
+      if (auth.accountId !== undefined) call.accountId = auth.accountId;
+    } catch (error) {
+      const answer = toErrorResponse(error);
+      call.status = answer.status;
+      call.code = answer.body.code;
+      send(res, answer.status, answer.body, answer.headers);
+      return;
+    }
+    const path = new URL(url, 'http://product').pathname;
+    const route = path.startsWith(contextPath) ? routes[`${method} ${path.slice(contextPath.length)}`] : undefined;
+    const [status, answer] = route
+      ? route({ method, path, body, ...(call.accountId !== undefined && { accountId: call.accountId }) })
+      : [404, { errorMessages: [`no such resource: ${method} ${path}`] }];
+    call.status = status;
+    send(res, status, answer);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  siteUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    siteUrl,
+    baseUrl: `${siteUrl}${contextPath}`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A store that knows only the installed add-on, by its key: the `iss` of the calls it makes. */
+function callerStore(caller: ApiCaller | undefined, baseUrl: string): SecretStore {
+  return {
+    async get(key: string): Promise<Installation | undefined> {
+      if (!caller || key !== caller.appKey) return undefined;
+      return { clientKey: caller.appKey, sharedSecret: caller.sharedSecret, baseUrl };
+    },
+    async set() {},
+    async delete() {},
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function jiraRoutes(siteUrl: () => string, accountId: string): Record<string, Route> {
+  return {
+    'GET /rest/api/3/myself': (request) => [
+      200,
+      {
+        self: `${siteUrl()}/rest/api/3/user?accountId=${request.accountId ?? accountId}`,
+        accountId: request.accountId ?? accountId,
+        accountType: request.accountId ? 'atlassian' : 'app',
+        displayName: request.accountId ? 'Ada Lovelace' : 'Example app',
+        active: true,
+        timeZone: 'Europe/Berlin',
+        locale: 'en_US',
+      },
+    ],
+    'GET /rest/api/3/serverInfo': () => [
+      200,
+      { baseUrl: siteUrl(), version: '1001.0.0-SNAPSHOT', deploymentType: 'Cloud', serverTitle: 'Jira' },
+    ],
+    'GET /rest/api/3/project': () => [200, [{ id: '10000', key: 'TEST', name: 'Test project' }]],
+  };
+}
+
+function confluenceRoutes(siteUrl: () => string, accountId: string): Record<string, Route> {
+  return {
+    'GET /rest/api/space': () => [
+      200,
+      {
+        results: [{ id: 98306, key: 'TEST', name: 'Test space', type: 'global', _links: { webui: '/spaces/TEST' } }],
+        start: 0,
+        limit: 25,
+        size: 1,
+        _links: { base: `${siteUrl()}/wiki`, context: '/wiki' },
+      },
+    ],
+    'GET /rest/api/user/current': (request) => [
+      200,
+      {
+        type: request.accountId ? 'known' : 'app',
+        accountId: request.accountId ?? accountId,
+        accountType: request.accountId ? 'atlassian' : 'app',
+        displayName: request.accountId ? 'Ada Lovelace' : 'Example app',
+      },
+    ],
+  };
+}
