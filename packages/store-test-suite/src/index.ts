@@ -1,3 +1,4 @@
+export { eventually } from './eventually.js';
 export type { StoreFactory, StoreSuiteOptions } from './store-suite.js';
 export { sampleInstallation, storeSuite, uniqueClientKey } from './store-suite.js';
 export type { TcpProxyOptions } from './tcp-proxy.js';

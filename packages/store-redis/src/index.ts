@@ -1,0 +1,178 @@
+import { type Installation, type SecretStore, StoreUnavailableError } from '@connect-jwt/core';
+import { createClient, type RedisClientType } from 'redis';
+
+/** The subset of a node-redis client this store uses, so any client flavour (RESP2/3, modules) fits. */
+export interface RedisLikeClient {
+  readonly isReady: boolean;
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string): Promise<unknown>;
+  del(key: string): Promise<unknown>;
+  on(event: 'ready', listener: () => void): unknown;
+  off(event: 'ready', listener: () => void): unknown;
+}
+
+export interface RedisStoreOptions {
+  /** `redis://[[user]:password@]host[:port][/db]`; default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** A connected client the caller owns: the store neither connects nor closes it. */
+  client?: RedisLikeClient | RedisClientType;
+  /** Prepended to the clientKey to make the Redis key; default `connect-jwt:installation:`. */
+  prefix?: string;
+  /** How long (ms) an operation waits for a (re)connection before failing; default 2000. */
+  connectTimeout?: number;
+  /** How long (ms) a command may take before it fails; default 2000. */
+  commandTimeout?: number;
+}
+
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_PREFIX = 'connect-jwt:installation:';
+
+/**
+ * Installations in Redis, one string key per installation (`<prefix><clientKey>`, the record as
+ * JSON), so any number of add-on processes share them. The client reconnects by itself; while it
+ * is disconnected, calls fail fast with StoreUnavailableError instead of queueing.
+ */
+export class RedisStore implements SecretStore {
+  readonly prefix: string;
+  readonly #client: RedisLikeClient;
+  readonly #owned: RedisClientType | undefined;
+  readonly #connectTimeout: number;
+  readonly #commandTimeout: number;
+  #connecting: Promise<unknown> | undefined;
+  #readyWait: Promise<void> | undefined;
+  #lastError: unknown;
+  #closed = false;
+
+  constructor(options: string | RedisStoreOptions = {}) {
+    const settings: RedisStoreOptions = typeof options === 'string' ? { url: options } : options;
+    if (settings === null || typeof settings !== 'object') {
+      throw new TypeError('RedisStore: options must be a URL or an options object');
+    }
+    this.prefix = settings.prefix ?? DEFAULT_PREFIX;
+    if (typeof this.prefix !== 'string') throw new TypeError('RedisStore: options.prefix must be a string');
+    this.#connectTimeout = checkTimeout(settings.connectTimeout, 'connectTimeout');
+    this.#commandTimeout = checkTimeout(settings.commandTimeout, 'commandTimeout');
+
+    if (settings.client !== undefined) {
+      const client = settings.client as Partial<RedisLikeClient> | null;
+      if (!client || typeof client.get !== 'function' || typeof client.on !== 'function') {
+        throw new TypeError('RedisStore: options.client must be a node-redis client');
+      }
+      if (settings.url !== undefined) throw new TypeError('RedisStore: give options.url or options.client, not both');
+      this.#client = settings.client as RedisLikeClient;
+      return;
+    }
+    const url = settings.url ?? DEFAULT_URL;
+    if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
+      throw new TypeError('RedisStore: options.url must be a redis:// or rediss:// URL');
+    }
+    const owned = createClient({
+      url,
+      // Fail fast while disconnected: a queued command would hold the request until reconnection.
+      disableOfflineQueue: true,
+      commandOptions: { timeout: this.#commandTimeout },
+      socket: {
+        connectTimeout: this.#connectTimeout,
+        // Keep retrying (never give up: the server may come back), backing off to one second.
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 5), 1000),
+      },
+    }) as RedisClientType;
+    // node-redis emits 'error' on every failed (re)connection; unheard, it would crash the process.
+    owned.on('error', (error: unknown) => {
+      this.#lastError = error;
+    });
+    this.#owned = owned;
+    this.#client = owned as unknown as RedisLikeClient;
+  }
+
+  async get(clientKey: string): Promise<Installation | undefined> {
+    const json = await this.#command('read', () => this.#client.get(this.prefix + clientKey));
+    if (json === null || json === undefined) return undefined;
+    try {
+      return JSON.parse(String(json)) as Installation;
+    } catch (cause) {
+      throw new StoreUnavailableError('a stored installation is not valid JSON', { cause });
+    }
+  }
+
+  async set(installation: Installation): Promise<void> {
+    if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
+      throw new TypeError('set: installation.clientKey must be a string');
+    }
+    const json = JSON.stringify(installation);
+    await this.#command('write', () => this.#client.set(this.prefix + installation.clientKey, json));
+  }
+
+  async delete(clientKey: string): Promise<void> {
+    await this.#command('delete', () => this.#client.del(this.prefix + clientKey));
+  }
+
+  /** Disconnects the client this store created (a client passed in stays open). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const owned = this.#owned;
+    if (!owned?.isOpen) return;
+    // A client that is (re)connecting has nothing to flush: destroying it stops the retry loop.
+    if (!owned.isReady) {
+      owned.destroy();
+      return;
+    }
+    try {
+      await owned.close();
+    } catch {
+      if (owned.isOpen) owned.destroy();
+    }
+  }
+
+  async #command<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError('the Redis store has been closed');
+    try {
+      if (!this.#client.isReady) await this.#waitUntilReady();
+      return await send();
+    } catch (cause) {
+      if (cause instanceof StoreUnavailableError) throw cause;
+      throw new StoreUnavailableError(`Redis could not ${operation} the installation`, { cause });
+    }
+  }
+
+  // One shared wait (one 'ready' listener, one timer) however many calls arrive while disconnected.
+  #waitUntilReady(): Promise<void> {
+    if (this.#owned && !this.#owned.isOpen && !this.#connecting) {
+      this.#connecting = this.#owned.connect();
+      // Failures also arrive as 'error' events and through the wait below.
+      this.#connecting.catch(() => {
+        this.#connecting = undefined;
+      });
+    }
+    this.#readyWait ??= new Promise<void>((resolve, reject) => {
+      const client = this.#client;
+      const settle = (error?: StoreUnavailableError) => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        this.#readyWait = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = () => settle();
+      const timer = setTimeout(() => {
+        settle(
+          new StoreUnavailableError(`Redis is not reachable (no connection within ${this.#connectTimeout} ms)`, {
+            cause: this.#lastError,
+          }),
+        );
+      }, this.#connectTimeout);
+      client.on('ready', onReady);
+      if (client.isReady) settle();
+    });
+    return this.#readyWait;
+  }
+}
+
+function checkTimeout(value: number | undefined, name: string): number {
+  if (value === undefined) return 2000;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`RedisStore: options.${name} must be a positive number of milliseconds`);
+  }
+  return value;
+}

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
+import {
+  closedPort,
+  eventually,
+  sampleInstallation,
+  storeSuite,
+  TcpProxy,
+  uniqueClientKey,
+} from '@connect-jwt/store-test-suite';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore } from '../src/index.js';
+
+// A real server: the tests fail (they do not skip) when it is not running.
+const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const target = new URL(url);
+const prefix = `connect-jwt-test:${randomBytes(6).toString('hex')}:`;
+const admin = createClient({ url });
+
+beforeAll(async () => {
+  await admin.connect();
+});
+
+afterAll(async () => {
+  // Remove every key this run wrote.
+  for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+    if (keys.length > 0) await admin.del(keys);
+  }
+  await admin.close();
+});
+
+storeSuite('RedisStore', () => new RedisStore({ url, prefix }));
+storeSuite('cachedStore(encryptedStore(RedisStore))', () =>
+  cachedStore(encryptedStore(new RedisStore({ url, prefix: `${prefix}enc:` }), randomBytes(32).fill(7))),
+);
+
+describe('RedisStore', () => {
+  it('keeps one JSON string key per installation under the prefix', async () => {
+    const store = new RedisStore({ url, prefix: `${prefix}layout:` });
+    const installation = sampleInstallation('layout-key');
+    await store.set(installation);
+    expect(JSON.parse((await admin.get(`${prefix}layout:layout-key`)) as string)).toEqual(installation);
+    await store.delete('layout-key');
+    expect(await admin.exists(`${prefix}layout:layout-key`)).toBe(0);
+    await store.close();
+  });
+
+  it('uses a client it does not own and leaves it connected on close()', async () => {
+    const client = createClient({ url });
+    await client.connect();
+    const store = new RedisStore({ client, prefix });
+    const clientKey = uniqueClientKey('borrowed');
+    await store.set(sampleInstallation(clientKey));
+    await store.close();
+    expect(client.isReady).toBe(true);
+    expect(await client.exists(`${prefix}${clientKey}`)).toBe(1);
+    await client.close();
+  });
+
+  it('a closed port rejects with ERR_STORE_UNAVAILABLE within its connect timeout', async () => {
+    const port = await closedPort();
+    const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, connectTimeout: 300, prefix });
+    const failure = await store.get('k').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect(failure).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+    await expect(store.set(sampleInstallation('k'))).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    await store.close();
+  });
+
+  it('a server that accepts but never answers rejects with ERR_STORE_UNAVAILABLE (no hang)', async () => {
+    const proxy = new TcpProxy({ targetHost: target.hostname, targetPort: Number(target.port || 6379) });
+    await proxy.start();
+    await proxy.blackhole();
+    const store = new RedisStore({ url: `redis://${proxy.address}`, connectTimeout: 300, commandTimeout: 300, prefix });
+    try {
+      await expect(store.get('k')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
+  it('fails with 503 while the link is cut and recovers by itself when it is back', async () => {
+    const proxy = new TcpProxy({ targetHost: target.hostname, targetPort: Number(target.port || 6379) });
+    await proxy.start();
+    const store = new RedisStore({ url: `redis://${proxy.address}`, connectTimeout: 500, commandTimeout: 500, prefix });
+    const clientKey = uniqueClientKey('fault');
+    const installation = sampleInstallation(clientKey);
+    try {
+      await store.set(installation);
+      expect(await store.get(clientKey)).toEqual(installation);
+
+      await proxy.cut();
+      for (let i = 0; i < 3; i++) {
+        await expect(store.get(clientKey)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+      }
+      await expect(store.set(installation)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+
+      await proxy.restore();
+      expect(await eventually(() => store.get(clientKey))).toEqual(installation);
+      expect(proxy.connections).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
+  it('rejects bad options at setup with a TypeError naming the option', () => {
+    expect(() => new RedisStore('http://localhost')).toThrow(/options\.url/);
+    expect(() => new RedisStore({ connectTimeout: 0 })).toThrow(/options\.connectTimeout/);
+    expect(() => new RedisStore({ commandTimeout: Number.NaN })).toThrow(/options\.commandTimeout/);
+    expect(() => new RedisStore({ prefix: 5 as never })).toThrow(/options\.prefix/);
+    expect(() => new RedisStore({ client: {} as never })).toThrow(/options\.client/);
+  });
+});

@@ -1,0 +1,150 @@
+import { type Installation, type SecretStore, StoreUnavailableError } from '@connect-jwt/core';
+import Database from 'better-sqlite3';
+
+type Db = Database.Database;
+
+export interface SqliteStoreOptions {
+  /** Database file, created if missing; `:memory:` for a throw-away database. Default `connect-jwt.sqlite`. */
+  filename?: string;
+  /** An open better-sqlite3 database the caller owns: `close()` leaves it open. */
+  database?: Db;
+  /** Table name (letters, digits, `_`); default `connect_jwt_installations`. */
+  table?: string;
+  /** How long (ms) a write waits for another process's lock before failing; default 2000. */
+  busyTimeout?: number;
+}
+
+const DEFAULT_FILENAME = 'connect-jwt.sqlite';
+const DEFAULT_TABLE = 'connect_jwt_installations';
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+interface Statements {
+  get: Database.Statement<[string], { installation: string }>;
+  upsert: Database.Statement<[string, string, number]>;
+  delete: Database.Statement<[string]>;
+}
+
+/**
+ * Installations in a SQLite file (WAL mode): the embedded, persistent store for an add-on on one
+ * machine, shared by every process that opens the same file. One row per installation, the record
+ * as JSON. better-sqlite3 is synchronous: each call runs to completion inside the async method.
+ */
+export class SqliteStore implements SecretStore {
+  readonly filename: string;
+  readonly table: string;
+  readonly #busyTimeout: number;
+  readonly #ownsDatabase: boolean;
+  #database: Db | undefined;
+  #statements: Statements | undefined;
+  #closed = false;
+
+  constructor(options: string | SqliteStoreOptions = {}) {
+    const settings: SqliteStoreOptions = typeof options === 'string' ? { filename: options } : options;
+    if (settings === null || typeof settings !== 'object') {
+      throw new TypeError('SqliteStore: options must be a filename or an options object');
+    }
+    if (settings.filename !== undefined && (typeof settings.filename !== 'string' || settings.filename === '')) {
+      throw new TypeError('SqliteStore: options.filename must be a non-empty string');
+    }
+    if (settings.database !== undefined && typeof settings.database?.prepare !== 'function') {
+      throw new TypeError('SqliteStore: options.database must be a better-sqlite3 Database');
+    }
+    this.table = settings.table ?? DEFAULT_TABLE;
+    if (typeof this.table !== 'string' || !IDENTIFIER.test(this.table)) {
+      throw new TypeError('SqliteStore: options.table must be an SQL identifier (letters, digits, _)');
+    }
+    this.#busyTimeout = settings.busyTimeout ?? 2000;
+    if (!Number.isInteger(this.#busyTimeout) || this.#busyTimeout < 0) {
+      throw new TypeError('SqliteStore: options.busyTimeout must be a non-negative integer (ms)');
+    }
+    this.#database = settings.database;
+    this.#ownsDatabase = settings.database === undefined;
+    this.filename = settings.database?.name ?? settings.filename ?? DEFAULT_FILENAME;
+  }
+
+  async get(clientKey: string): Promise<Installation | undefined> {
+    const row = this.#run('read', (statements) => statements.get.get(clientKey));
+    return row === undefined ? undefined : parseRecord(row.installation);
+  }
+
+  async set(installation: Installation): Promise<void> {
+    assertInstallation(installation);
+    const json = JSON.stringify(installation);
+    this.#run('write', (statements) => statements.upsert.run(installation.clientKey, json, Date.now()));
+  }
+
+  async delete(clientKey: string): Promise<void> {
+    this.#run('delete', (statements) => statements.delete.run(clientKey));
+  }
+
+  /** Closes the database file (unless it was passed in); the store cannot be used afterwards. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#statements = undefined;
+    if (this.#ownsDatabase) this.#database?.close();
+    this.#database = undefined;
+  }
+
+  #run<T>(operation: string, action: (statements: Statements) => T): T {
+    if (this.#closed) throw new StoreUnavailableError('the SQLite store has been closed');
+    try {
+      return action(this.#prepare());
+    } catch (cause) {
+      if (cause instanceof StoreUnavailableError) throw cause;
+      throw new StoreUnavailableError(`the SQLite store could not ${operation} ${this.#describe()}`, { cause });
+    }
+  }
+
+  // Opening is deferred to first use so that an unreadable file is a 503 at request time, like a
+  // server that is down, rather than a crash while the app starts.
+  #prepare(): Statements {
+    if (this.#statements) return this.#statements;
+    if (!this.#database) {
+      const database = new Database(this.filename, { timeout: this.#busyTimeout });
+      try {
+        if (this.filename !== ':memory:') database.pragma('journal_mode = WAL');
+      } catch (error) {
+        database.close();
+        throw error;
+      }
+      this.#database = database;
+    }
+    const database = this.#database;
+    const table = `"${this.table}"`;
+    database.exec(
+      `CREATE TABLE IF NOT EXISTS ${table} (
+        client_key TEXT PRIMARY KEY NOT NULL,
+        installation TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      )`,
+    );
+    this.#statements = {
+      get: database.prepare(`SELECT installation FROM ${table} WHERE client_key = ?`),
+      upsert: database.prepare(
+        `INSERT INTO ${table} (client_key, installation, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (client_key) DO UPDATE SET installation = excluded.installation, updated_at = excluded.updated_at`,
+      ),
+      delete: database.prepare(`DELETE FROM ${table} WHERE client_key = ?`),
+    };
+    return this.#statements;
+  }
+
+  #describe(): string {
+    return this.filename === ':memory:' ? '(in memory)' : `(file ${this.filename})`;
+  }
+}
+
+function parseRecord(json: string): Installation {
+  try {
+    return JSON.parse(json) as Installation;
+  } catch (cause) {
+    throw new StoreUnavailableError('a stored installation is not valid JSON', { cause });
+  }
+}
+
+function assertInstallation(installation: Installation): void {
+  if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
+    throw new TypeError('set: installation.clientKey must be a string');
+  }
+}

@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sampleInstallation, storeSuite } from '@connect-jwt/store-test-suite';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../src/index.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'connect-jwt-sqlite-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+const file = join(directory, 'suite.sqlite');
+storeSuite('SqliteStore (file)', () => new SqliteStore(file));
+storeSuite('SqliteStore (:memory:)', () => new SqliteStore(':memory:'), { sharedStorage: false });
+
+describe('SqliteStore', () => {
+  it('persists across a close and a reopen of the file, in WAL mode', async () => {
+    const path = join(directory, 'persist.sqlite');
+    const first = new SqliteStore({ filename: path });
+    const installation = sampleInstallation('persisted');
+    await first.set(installation);
+    await first.close();
+    const reopened = new SqliteStore(path);
+    expect(await reopened.get('persisted')).toEqual(installation);
+    await reopened.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.prepare('SELECT count(*) AS n FROM connect_jwt_installations').get()).toEqual({ n: 1 });
+    raw.close();
+  });
+
+  it('keeps one row per clientKey after many upserts', async () => {
+    const path = join(directory, 'upsert.sqlite');
+    const store = new SqliteStore({ filename: path, table: 'installs' });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.set(sampleInstallation('one', { n: i }))));
+    await store.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare('SELECT count(*) AS n FROM installs').get()).toEqual({ n: 1 });
+    raw.close();
+  });
+
+  it('uses a database it does not own and leaves it open on close()', async () => {
+    const database = new Database(':memory:');
+    const store = new SqliteStore({ database });
+    await store.set(sampleInstallation('borrowed'));
+    await store.close();
+    expect(database.open).toBe(true);
+    expect(database.prepare('SELECT client_key FROM connect_jwt_installations').all()).toEqual([
+      { client_key: 'borrowed' },
+    ]);
+    database.close();
+  });
+
+  it('a file that cannot be opened is ERR_STORE_UNAVAILABLE at use, not a crash at setup', async () => {
+    const store = new SqliteStore(join(directory, 'missing-dir', 'x.sqlite'));
+    const failure = await store.get('k').catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+    expect((failure as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it('a file that is not a database is ERR_STORE_UNAVAILABLE', async () => {
+    const path = join(directory, 'garbage.sqlite');
+    writeFileSync(path, 'this is not a sqlite database, just some text that is long enough'.repeat(100));
+    const store = new SqliteStore(path);
+    await expect(store.set(sampleInstallation('k'))).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    await store.close();
+  });
+
+  it('a corrupted record is ERR_STORE_UNAVAILABLE, not a crash', async () => {
+    const database = new Database(':memory:');
+    const store = new SqliteStore({ database });
+    await store.set(sampleInstallation('k'));
+    database.prepare("UPDATE connect_jwt_installations SET installation = '{not json'").run();
+    await expect(store.get('k')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    database.close();
+  });
+
+  it('rejects bad options at setup with a TypeError naming the option', () => {
+    expect(() => new SqliteStore({ table: 'x; DROP TABLE y' })).toThrow(/options\.table/);
+    expect(() => new SqliteStore({ filename: '' })).toThrow(/options\.filename/);
+    expect(() => new SqliteStore({ busyTimeout: -1 })).toThrow(/options\.busyTimeout/);
+    expect(() => new SqliteStore({ database: {} as Database.Database })).toThrow(/options\.database/);
+  });
+});
