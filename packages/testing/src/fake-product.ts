@@ -151,6 +151,7 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
   let sharedSecret = newSharedSecret();
   let addon: InstalledAddon | undefined;
   let installed = false;
+  let closing: Promise<void> | undefined;
 
   const keyServer = await startKeyServer();
   let api: ProductApi;
@@ -362,8 +363,9 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
       return send(path, { ...requestOptions, method: 'POST', body });
     },
 
-    async close() {
-      await Promise.all([api.close(), keyServer.close()]);
+    close() {
+      closing ??= Promise.all([api.close(), keyServer.close()]).then(() => undefined);
+      return closing;
     },
   };
   return product;

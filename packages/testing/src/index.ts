@@ -18,7 +18,7 @@ export {
   mintHostToken,
   tamperToken,
 } from './host-tokens.js';
-export { type IframeParamsOptions, iframeParams } from './iframe-params.js';
+export { type IframeParamsOptions, iframeParams, toQueryString } from './iframe-params.js';
 export {
   generateSigningKey,
   type KeyResponse,

@@ -1,0 +1,70 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createLifecycleHandler,
+  MemoryStore,
+  parseJsonBody,
+  productFetch,
+  toErrorResponse,
+  verifyRequest,
+} from '@connect-jwt/core';
+
+export const APP_KEY = 'com.example.minimal-addon';
+
+/**
+ * The smallest real add-on the fake product can drive, on core alone (no framework): the
+ * descriptor, the lifecycle routes, `/call-product?path=…` (an outbound call), and any other path
+ * authenticated with `qsh: 'any'` and answered with the verified claims.
+ */
+export async function startMinimalAddon(options: { keyServerUrl: string }) {
+  const store = new MemoryStore();
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const lifecycle = createLifecycleHandler({ baseUrl, store, keyServerUrl: options.keyServerUrl });
+
+  server.on('request', async (req: IncomingMessage, res) => {
+    const url = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    };
+    try {
+      if (url === '/atlassian-connect.json') {
+        return reply(200, {
+          key: APP_KEY,
+          baseUrl,
+          lifecycle: { installed: '/installed', uninstalled: '/uninstalled' },
+        });
+      }
+      if (method === 'POST' && (url === '/installed' || url === '/uninstalled')) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const body = parseJsonBody(Buffer.concat(chunks), req.headers['content-type']);
+        const request = { method, url, headers: req.headers, body };
+        await (url === '/installed' ? lifecycle.installed(request) : lifecycle.uninstalled(request));
+        return reply(200, {});
+      }
+      const auth = await verifyRequest({ method, url, headers: req.headers }, { store, baseUrl, qsh: 'any' });
+      if (url.startsWith('/call-product?')) {
+        const target = new URL(url, baseUrl).searchParams.get('path') ?? '/';
+        const response = await productFetch(auth.installation, { appKey: APP_KEY }, target);
+        return reply(200, { productStatus: response.status, product: await response.json() });
+      }
+      return reply(200, { payload: auth.payload });
+    } catch (error) {
+      const answer = toErrorResponse(error);
+      return reply(answer.status, answer.body, answer.headers);
+    }
+  });
+
+  return {
+    baseUrl,
+    store,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
