@@ -1,0 +1,184 @@
+import { type Installation, type SecretStore, StoreUnavailableError } from '@connect-jwt/core';
+import pg from 'pg';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database`; default `postgres://postgres@127.0.0.1:5432/postgres`. */
+  connectionString?: string;
+  /** A pg Pool the caller owns: `close()` leaves it open, and the caller handles its 'error' events. */
+  pool?: pg.Pool;
+  /** Schema of the table, created if missing; default `public`. */
+  schema?: string;
+  /** Table name; default `connect_jwt_installations`. */
+  table?: string;
+  /** Create the schema and table on first use; default true (set false when the role may not create). */
+  migrate?: boolean;
+  /** How long (ms) to wait for a connection, new or from the pool; default 2000. */
+  connectTimeout?: number;
+  /** How long (ms) a query may take; default 2000. */
+  queryTimeout?: number;
+  /** Most connections the pool this store creates opens; default 10. */
+  max?: number;
+}
+
+const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * Installations in a PostgreSQL table, one row per installation keyed by `client_key`, the record
+ * in a `jsonb` column; shared by every add-on process that points at the database. Uses a pool;
+ * the table is created on first use (serialised by an advisory lock, so processes starting
+ * together do not race); a reinstall is an upsert on `client_key`.
+ */
+export class PostgresStore implements SecretStore {
+  readonly schema: string;
+  readonly table: string;
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #migrate: boolean;
+  readonly #queryTimeout: number;
+  readonly #qualified: string;
+  #migrated: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: string | PostgresStoreOptions = {}) {
+    const settings: PostgresStoreOptions = typeof options === 'string' ? { connectionString: options } : options;
+    if (settings === null || typeof settings !== 'object') {
+      throw new TypeError('PostgresStore: options must be a connection URL or an options object');
+    }
+    this.schema = identifier(settings.schema ?? 'public', 'schema');
+    this.table = identifier(settings.table ?? 'connect_jwt_installations', 'table');
+    this.#qualified = `"${this.schema}"."${this.table}"`;
+    this.#migrate = settings.migrate ?? true;
+    if (typeof this.#migrate !== 'boolean') throw new TypeError('PostgresStore: options.migrate must be a boolean');
+    const connectTimeout = positive(settings.connectTimeout ?? 2000, 'connectTimeout');
+    this.#queryTimeout = positive(settings.queryTimeout ?? 2000, 'queryTimeout');
+
+    if (settings.pool !== undefined) {
+      if (typeof settings.pool?.query !== 'function' || typeof settings.pool?.connect !== 'function') {
+        throw new TypeError('PostgresStore: options.pool must be a pg Pool');
+      }
+      if (settings.connectionString !== undefined) {
+        throw new TypeError('PostgresStore: give options.connectionString or options.pool, not both');
+      }
+      this.#pool = settings.pool;
+      this.#ownsPool = false;
+      return;
+    }
+    const connectionString = settings.connectionString ?? DEFAULT_URL;
+    if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
+      throw new TypeError('PostgresStore: options.connectionString must be a postgres:// URL');
+    }
+    const max = settings.max ?? 10;
+    if (!Number.isInteger(max) || max < 1) throw new TypeError('PostgresStore: options.max must be a positive integer');
+    this.#pool = new pg.Pool({
+      connectionString,
+      max,
+      connectionTimeoutMillis: connectTimeout,
+      query_timeout: this.#queryTimeout,
+      keepAlive: true,
+    });
+    // An idle connection that breaks (server restart, cut link) is reported here; unheard, it would
+    // crash the process. The pool drops that connection and opens a new one on the next query.
+    this.#pool.on('error', () => {});
+    this.#ownsPool = true;
+  }
+
+  async get(clientKey: string): Promise<Installation | undefined> {
+    const result = await this.#query<{ installation: Installation }>(
+      'read',
+      `SELECT installation FROM ${this.#qualified} WHERE client_key = $1`,
+      [clientKey],
+    );
+    return result.rows[0]?.installation;
+  }
+
+  async set(installation: Installation): Promise<void> {
+    if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
+      throw new TypeError('set: installation.clientKey must be a string');
+    }
+    await this.#query(
+      'write',
+      `INSERT INTO ${this.#qualified} (client_key, installation, updated_at) VALUES ($1, $2::jsonb, now())
+       ON CONFLICT (client_key) DO UPDATE SET installation = EXCLUDED.installation, updated_at = EXCLUDED.updated_at`,
+      [installation.clientKey, JSON.stringify(installation)],
+    );
+  }
+
+  async delete(clientKey: string): Promise<void> {
+    await this.#query('delete', `DELETE FROM ${this.#qualified} WHERE client_key = $1`, [clientKey]);
+  }
+
+  /** Ends the pool this store created (a pool passed in stays open). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsPool) await this.#pool.end().catch(() => {});
+  }
+
+  async #query<Row extends pg.QueryResultRow>(
+    operation: string,
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<Row>> {
+    if (this.#closed) throw new StoreUnavailableError('the PostgreSQL store has been closed');
+    try {
+      await this.#ensureTable();
+      return await this.#pool.query<Row>({ text, values, query_timeout: this.#queryTimeout } as pg.QueryConfig);
+    } catch (cause) {
+      if (cause instanceof StoreUnavailableError) throw cause;
+      throw new StoreUnavailableError(`PostgreSQL could not ${operation} the installation`, { cause });
+    }
+  }
+
+  #ensureTable(): Promise<void> {
+    if (!this.#migrate) return Promise.resolve();
+    this.#migrated ??= this.#createTable().catch((error: unknown) => {
+      // Try again on the next call: the server may just have been down.
+      this.#migrated = undefined;
+      throw error;
+    });
+    return this.#migrated;
+  }
+
+  async #createTable(): Promise<void> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      // Two processes starting at once would otherwise race in CREATE ... IF NOT EXISTS (which is
+      // not atomic against a concurrent create); one transaction-scoped lock for every connect-jwt
+      // migration serialises them, schemas included.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['connect-jwt:migration']);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${this.#qualified} (
+          client_key text PRIMARY KEY,
+          installation jsonb NOT NULL,
+          updated_at timestamptz NOT NULL DEFAULT now()
+        )`,
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      broken = error as Error;
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      // A connection that failed mid-transaction is discarded rather than reused.
+      client.release(broken);
+    }
+  }
+}
+
+function identifier(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
+    throw new TypeError(`PostgresStore: options.${name} must be an SQL identifier (letters, digits, _)`);
+  }
+  return value;
+}
+
+function positive(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`PostgresStore: options.${name} must be a positive number of milliseconds`);
+  }
+  return value;
+}

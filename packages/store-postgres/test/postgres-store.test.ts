@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
+import {
+  closedPort,
+  eventually,
+  sampleInstallation,
+  storeSuite,
+  TcpProxy,
+  uniqueClientKey,
+} from '@connect-jwt/store-test-suite';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../src/index.js';
+
+// A real server: the tests fail (they do not skip) when it is not running.
+const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const target = new URL(connectionString);
+const targetPort = Number(target.port || 5432);
+const schema = `connect_jwt_test_${randomBytes(5).toString('hex')}`;
+const admin = new pg.Pool({ connectionString, max: 2 });
+
+/** The same database reached through `address` (a proxy) instead of the real port. */
+function urlThrough(address: string): string {
+  const url = new URL(connectionString);
+  url.host = address;
+  return url.toString();
+}
+
+afterAll(async () => {
+  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await admin.end();
+});
+
+storeSuite('PostgresStore', () => new PostgresStore({ connectionString, schema }));
+storeSuite('cachedStore(encryptedStore(PostgresStore))', () =>
+  cachedStore(
+    encryptedStore(new PostgresStore({ connectionString, schema, table: 'encrypted' }), randomBytes(32).fill(9)),
+  ),
+);
+
+describe('PostgresStore', () => {
+  it('keeps one row per installation (client_key, jsonb record), whatever the number of upserts', async () => {
+    const store = new PostgresStore({ connectionString, schema, table: 'layout' });
+    const clientKey = uniqueClientKey('layout');
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.set(sampleInstallation(clientKey, { n: i }))));
+    const { rows } = await admin.query(
+      `SELECT client_key, installation->>'clientKey' AS key, updated_at FROM "${schema}".layout WHERE client_key = $1`,
+      [clientKey],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ client_key: clientKey, key: clientKey });
+    await store.close();
+  });
+
+  it('creates its table once when many processes start at once on a new schema', async () => {
+    const fresh = `${schema}_race`;
+    const stores = Array.from({ length: 6 }, () => new PostgresStore({ connectionString, schema: fresh, max: 1 }));
+    try {
+      // Separate pools, so separate sessions racing like separate processes.
+      await Promise.all(stores.map((store, i) => store.set(sampleInstallation(`race-${i}`))));
+      const { rows } = await admin.query(`SELECT count(*)::int AS n FROM "${fresh}".connect_jwt_installations`);
+      expect(rows[0].n).toBe(6);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await admin.query(`DROP SCHEMA IF EXISTS "${fresh}" CASCADE`);
+    }
+  });
+
+  it('uses a pool it does not own and leaves it open on close()', async () => {
+    const pool = new pg.Pool({ connectionString, max: 2 });
+    const store = new PostgresStore({ pool, schema });
+    const clientKey = uniqueClientKey('borrowed');
+    await store.set(sampleInstallation(clientKey));
+    await store.close();
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM "${schema}".connect_jwt_installations WHERE client_key = $1`,
+      [clientKey],
+    );
+    expect(rows[0].n).toBe(1);
+    await pool.end();
+  });
+
+  it('with migrate: false, a missing table is ERR_STORE_UNAVAILABLE', async () => {
+    const store = new PostgresStore({ connectionString, schema, table: 'never_created', migrate: false });
+    await expect(store.get('k')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+    await store.close();
+  });
+
+  it('a closed port rejects with ERR_STORE_UNAVAILABLE within its connect timeout', async () => {
+    const port = await closedPort();
+    const store = new PostgresStore({ connectionString: urlThrough(`127.0.0.1:${port}`), schema, connectTimeout: 300 });
+    const failure = await store.get('k').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect(failure).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+    expect((failure as Error).cause).toBeInstanceOf(Error);
+    await store.close();
+  });
+
+  it('a server that accepts but never answers rejects with ERR_STORE_UNAVAILABLE (no hang)', async () => {
+    const proxy = new TcpProxy({ targetHost: target.hostname, targetPort });
+    await proxy.start();
+    await proxy.blackhole();
+    const store = new PostgresStore({ connectionString: urlThrough(proxy.address), schema, connectTimeout: 300 });
+    try {
+      await expect(store.get('k')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
+  it('a query that outlives queryTimeout rejects with ERR_STORE_UNAVAILABLE', async () => {
+    const store = new PostgresStore({ connectionString, schema, queryTimeout: 200 });
+    const clientKey = uniqueClientKey('locked');
+    await store.set(sampleInstallation(clientKey));
+    // Hold the row lock in another session so the upsert waits on the server.
+    const holder = await admin.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM "${schema}".connect_jwt_installations WHERE client_key = $1 FOR UPDATE`, [
+        clientKey,
+      ]);
+      await expect(store.set(sampleInstallation(clientKey))).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+      await store.close();
+    }
+  });
+
+  it('fails with 503 while the link is cut and recovers by itself when it is back', async () => {
+    const proxy = new TcpProxy({ targetHost: target.hostname, targetPort });
+    await proxy.start();
+    const store = new PostgresStore({
+      connectionString: urlThrough(proxy.address),
+      schema,
+      connectTimeout: 500,
+      queryTimeout: 1000,
+    });
+    const clientKey = uniqueClientKey('fault');
+    const installation = sampleInstallation(clientKey);
+    try {
+      await store.set(installation);
+      expect(await store.get(clientKey)).toEqual(installation);
+
+      await proxy.cut();
+      for (let i = 0; i < 3; i++) {
+        await expect(store.get(clientKey)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+      }
+      await expect(store.set(installation)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+
+      await proxy.restore();
+      expect(await eventually(() => store.get(clientKey))).toEqual(installation);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
+  it('rejects bad options at setup with a TypeError naming the option', () => {
+    expect(() => new PostgresStore('mysql://x')).toThrow(/options\.connectionString/);
+    expect(() => new PostgresStore({ schema: 'a"; DROP' })).toThrow(/options\.schema/);
+    expect(() => new PostgresStore({ table: '' })).toThrow(/options\.table/);
+    expect(() => new PostgresStore({ connectTimeout: -5 })).toThrow(/options\.connectTimeout/);
+    expect(() => new PostgresStore({ queryTimeout: 0 })).toThrow(/options\.queryTimeout/);
+    expect(() => new PostgresStore({ max: 0 })).toThrow(/options\.max/);
+    expect(() => new PostgresStore({ migrate: 'yes' as never })).toThrow(/options\.migrate/);
+    expect(() => new PostgresStore({ pool: {} as never })).toThrow(/options\.pool/);
+  });
+});
