@@ -5,7 +5,7 @@ export type { AdapterOptions, ResolvedAdapterOptions } from './adapter/options.j
 export { resolveAdapterOptions } from './adapter/options.js';
 export { toConnectRequest } from './adapter/request.js';
 export * from './errors.js';
-export type { LifecycleHandler } from './lifecycle/handler.js';
+export type { LifecycleAnswer, LifecycleHandler, LifecycleHttpRequest } from './lifecycle/handler.js';
 export { createLifecycleHandler } from './lifecycle/handler.js';
 export type { LifecycleEvent } from './lifecycle/install-payload.js';
 export type { ReadJsonBodyOptions } from './lifecycle/json-body.js';

@@ -5,3 +5,4 @@ export {
   type AtlassianJwtRouteOptions,
   atlassianJwt,
 } from './atlassian-jwt.js';
+export { type ConnectLifecycleOptions, connectLifecycle } from './lifecycle.js';

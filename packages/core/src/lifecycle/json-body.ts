@@ -24,6 +24,11 @@ export function parseJsonBody(raw: string | Buffer, contentType: string | undefi
 export interface ReadJsonBodyOptions {
   /** Largest accepted body in bytes. */
   maxBytes: number;
+  /**
+   * What an app-wide body parser (express.json(), koa-bodyparser) already made of the body: the
+   * stream is then consumed, so this is used instead, after the same content-type check.
+   */
+  parsedBody?: unknown;
 }
 
 /**
@@ -39,6 +44,7 @@ export function readJsonBody(
   if (typeof contentType !== 'string' || !JSON_TYPE.test(contentType)) {
     return Promise.reject(invalid('the lifecycle body must be sent as application/json'));
   }
+  if (options.parsedBody !== undefined) return Promise.resolve(options.parsedBody);
   const declared = Number(stream.headers['content-length']);
   if (declared > options.maxBytes) {
     return Promise.reject(invalid(`the lifecycle body is larger than ${options.maxBytes} bytes`));

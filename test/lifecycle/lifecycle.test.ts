@@ -1,0 +1,255 @@
+// Issue 4: one table of signed-install lifecycles and forgeries, run over real HTTP against
+// the Express, Koa and Fastify add-ons of ./apps.ts, with real RSA keys and a real key server.
+import { encode, getDefaultStore, MemoryStore, setDefaultStore } from '@connect-jwt/core';
+import {
+  type InstallPayload,
+  installPayload,
+  type KeyServer,
+  mintHostToken,
+  type SignInstallOptions,
+  signInstall,
+  startKeyServer,
+} from '@connect-jwt/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frameworks, type RunningAddon, WHOAMI } from './apps.js';
+
+const ADDON = 'https://addon.example.com';
+
+interface LifecycleCall {
+  path: '/installed' | '/uninstalled';
+  token?: string;
+  body: unknown;
+}
+
+let keyServer: KeyServer;
+beforeAll(async () => {
+  keyServer = await startKeyServer();
+});
+afterAll(() => keyServer.close());
+
+function sign(payload: InstallPayload, options: Partial<SignInstallOptions> = {}): string {
+  return signInstall({ key: keyServer.key, addonBaseUrl: ADDON, payload, ...options });
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function unsecuredToken(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
+}
+
+/** Every forgery the suite tries against `/installed`, each with the victim already installed. */
+function forgeries(victim: InstallPayload): Array<[string, () => LifecycleCall, number]> {
+  const forged: InstallPayload = { ...victim, sharedSecret: 'attacker-chosen-secret' };
+  const install = (token: string | undefined, body: unknown = forged): LifecycleCall => ({
+    path: '/installed',
+    token,
+    body,
+  });
+  const servedAs = (mode: 'not-found' | 'error' | 'garbage' | 'hang') => {
+    const key = keyServer.createKey();
+    keyServer.respond(key.kid, mode);
+    return sign(forged, { key });
+  };
+  return [
+    ['no token', () => install(undefined), 401],
+    [
+      'an HS256 token signed with the stored shared secret',
+      () => install(hs256(victim.clientKey, victim.sharedSecret)),
+      401,
+    ],
+    [
+      'an RS256 token signed with a key the key server does not serve',
+      () => install(sign(forged, { key: keyServer.createKey({ serve: false }) })),
+      401,
+    ],
+    [
+      "an RS256 token signed with another key under the served key's kid",
+      () => install(sign(forged, { key: { ...keyServer.createKey({ serve: false }), kid: keyServer.key.kid } })),
+      401,
+    ],
+    ['a wrong aud', () => install(sign(forged, { claims: { aud: ['https://evil.example.com'] } })), 401],
+    [
+      'an aud that only starts with the base URL',
+      () => install(sign(forged, { claims: { aud: [`${ADDON}.evil.io`] } })),
+      401,
+    ],
+    ['iss other than the body clientKey', () => install(sign({ ...forged, clientKey: 'another-tenant' })), 401],
+    ['no qsh', () => install(sign(forged, { claims: { qsh: undefined } })), 401],
+    ['qsh "context-qsh"', () => install(sign(forged, { claims: { qsh: 'context-qsh' } })), 401],
+    ['the qsh of /uninstalled', () => install(sign(forged, { path: '/uninstalled' })), 401],
+    ['an expired token', () => install(sign(forged, { now: Date.now() - 3_600_000 })), 401],
+    ['no exp', () => install(sign(forged, { claims: { exp: undefined } })), 401],
+    ['a kid containing ../', () => install(sign(forged, { header: { kid: `../${keyServer.key.kid}` } })), 401],
+    ['the key server answering 404', () => install(servedAs('not-found')), 401],
+    ['the key server answering 500', () => install(servedAs('error')), 503],
+    ['the key server answering garbage', () => install(servedAs('garbage')), 503],
+    ['the key server not answering (timeout)', () => install(servedAs('hang')), 503],
+    [
+      "a body whose clientKey differs from the token's (a valid token of another tenant)",
+      () => {
+        const attacker = installPayload();
+        return install(sign(attacker), { ...forged });
+      },
+      401,
+    ],
+    [
+      'a valid install token replayed on /uninstalled',
+      () => ({ path: '/uninstalled', token: sign(victim), body: { ...victim, eventType: 'uninstalled' } }),
+      401,
+    ],
+  ];
+}
+
+function hs256(clientKey: string, secret: string): Promise<string> | string {
+  return encode({ iss: clientKey, aud: [ADDON], iat: nowSeconds(), exp: nowSeconds() + 180, qsh: 'x' }, secret);
+}
+
+describe.each(Object.entries(frameworks))('%s: signed-install lifecycle', (_name, start) => {
+  let addon: RunningAddon;
+
+  beforeAll(async () => {
+    setDefaultStore(new MemoryStore());
+    addon = await start({ baseUrl: ADDON, keyServerUrl: keyServer.url, keyFetchTimeoutMs: 500 });
+  });
+  afterAll(async () => {
+    await addon?.close();
+  });
+
+  async function call(request: LifecycleCall | Promise<LifecycleCall>) {
+    const { path, token, body } = await request;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token !== undefined) headers.authorization = `JWT ${await token}`;
+    const response = await fetch(`${addon.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, json: text === '' ? undefined : JSON.parse(text) };
+  }
+
+  async function whoami(installation: { clientKey: string; sharedSecret: string }) {
+    const token = await mintHostToken({ ...installation, addonBaseUrl: ADDON }, { url: WHOAMI });
+    const response = await fetch(`${addon.url}${WHOAMI}`, { headers: { authorization: `JWT ${token}` } });
+    return { status: response.status, json: await response.json() };
+  }
+
+  const storedSecret = async (clientKey: string) => (await getDefaultStore().get(clientKey))?.sharedSecret;
+
+  it('install → authenticated request → re-install with a new secret → uninstall', async () => {
+    const first = installPayload();
+    expect((await call({ path: '/installed', token: sign(first), body: first })).status).toBe(204);
+    expect(await storedSecret(first.clientKey)).toBe(first.sharedSecret);
+    expect(await whoami(first)).toEqual({ status: 200, json: { clientKey: first.clientKey } });
+
+    const second = { ...first, sharedSecret: 'the-rotated-shared-secret-after-reinstall' };
+    expect((await call({ path: '/installed', token: sign(second), body: second })).status).toBe(204);
+    expect(await storedSecret(first.clientKey)).toBe(second.sharedSecret);
+    expect((await whoami(first)).status).toBe(401);
+    expect(await whoami(second)).toEqual({ status: 200, json: { clientKey: first.clientKey } });
+
+    const uninstall = { ...second, eventType: 'uninstalled' as const };
+    expect((await call({ path: '/uninstalled', token: sign(uninstall), body: uninstall })).status).toBe(204);
+    expect(await getDefaultStore().get(first.clientKey)).toBeUndefined();
+    expect((await whoami(second)).status).toBe(401);
+
+    // A second uninstall names an installation that no longer exists.
+    expect((await call({ path: '/uninstalled', token: sign(uninstall), body: uninstall })).status).toBe(401);
+  });
+
+  describe('forgeries are refused and the stored secret is unchanged', () => {
+    const victim = installPayload();
+    beforeAll(async () => {
+      expect((await call({ path: '/installed', token: sign(victim), body: victim })).status).toBe(204);
+    });
+
+    it.each(forgeries(victim))('%s', async (_what, build, status) => {
+      const answer = await call(build());
+      expect(answer.status).toBe(status);
+      expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(answer.json).toMatchObject({
+        code: status === 503 ? 'ERR_STORE_UNAVAILABLE' : 'ERR_INVALID_INSTALL',
+        message: expect.any(String),
+      });
+      if (status === 401) expect(answer.headers.get('www-authenticate')).toMatch(/^JWT realm="/);
+      expect(await storedSecret(victim.clientKey)).toBe(victim.sharedSecret);
+      expect((await whoami(victim)).status).toBe(200);
+      expect((await whoami({ ...victim, sharedSecret: 'attacker-chosen-secret' })).status).toBe(401);
+    });
+  });
+
+  describe('bad bodies are 400 and change nothing', () => {
+    it.each([
+      ['a form body', 'application/x-www-form-urlencoded', 'clientKey=x&sharedSecret=y'],
+      ['invalid JSON', 'application/json', '{"clientKey":'],
+      ['a body over the size limit', 'application/json', JSON.stringify({ description: 'x'.repeat(70 * 1024) })],
+    ])('%s', async (_what, contentType, body) => {
+      const payload = installPayload();
+      const response = await fetch(`${addon.url}/installed`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, authorization: `JWT ${sign(payload)}` },
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: 'ERR_INVALID_INSTALL' });
+      expect(await getDefaultStore().get(payload.clientKey)).toBeUndefined();
+    });
+
+    it('a signed install whose body misses its sharedSecret', async () => {
+      const payload = installPayload();
+      const answer = await call({
+        path: '/installed',
+        token: sign(payload),
+        body: { ...payload, sharedSecret: undefined },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.json).toMatchObject({ code: 'ERR_INVALID_INSTALL' });
+      expect(await getDefaultStore().get(payload.clientKey)).toBeUndefined();
+    });
+  });
+
+  // What Atlassian's security requirements scanner sends to every route of an app.
+  describe('security requirements scanner', () => {
+    const tenant = installPayload();
+    const claims = () => ({
+      iss: tenant.clientKey,
+      aud: [ADDON],
+      iat: nowSeconds(),
+      exp: nowSeconds() + 180,
+      qsh: 'x',
+    });
+    const attacks: Array<[string, () => Promise<string | undefined> | string | undefined]> = [
+      ['no token', () => undefined],
+      ['an HS256 token with a bogus key', () => encode(claims(), 'bogus-key')],
+      ['alg: none', () => unsecuredToken(claims())],
+      ['an RS256 token with kid: fake-kid', () => sign(tenant, { header: { kid: 'fake-kid' } })],
+    ];
+    const routes = [
+      ['POST', '/installed'],
+      ['POST', '/uninstalled'],
+      ['GET', WHOAMI],
+    ] as const;
+
+    beforeAll(async () => {
+      expect((await call({ path: '/installed', token: sign(tenant), body: tenant })).status).toBe(204);
+    });
+
+    it.each(routes.flatMap(([method, path]) => attacks.map(([what, token]) => [method, path, what, token] as const)))(
+      '%s %s with %s → 4xx',
+      async (method, path, _what, token) => {
+        const value = await token();
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (value !== undefined) headers.authorization = `JWT ${value}`;
+        const eventType = path === '/uninstalled' ? 'uninstalled' : 'installed';
+        const response = await fetch(`${addon.url}${path}`, {
+          method,
+          headers,
+          ...(method === 'POST' && { body: JSON.stringify({ ...tenant, eventType, sharedSecret: 'scanner' }) }),
+        });
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+        await response.body?.cancel();
+        expect(await storedSecret(tenant.clientKey)).toBe(tenant.sharedSecret);
+      },
+    );
+  });
+});
