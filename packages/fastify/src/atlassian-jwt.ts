@@ -7,7 +7,7 @@ import {
   toErrorResponse,
   verifyRequest,
 } from '@connect-jwt/core';
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 
 export type AtlassianJwtRouteOptions = AdapterOptions;
@@ -62,7 +62,7 @@ function createHook({ verify, passError, realm }: ResolvedAdapterOptions): Atlas
 
 const isGuard = (hook: unknown) => typeof hook === 'function' && GUARD in hook;
 
-const plugin: FastifyPluginCallback<AtlassianJwtOptions> = (fastify, options, done) => {
+const plugin: FastifyPluginAsync<AtlassianJwtOptions> = async (fastify, options) => {
   const { global: guardAll = true, ...pluginOptions } = options;
   if (typeof guardAll !== 'boolean') throw new TypeError('atlassianJwt: options.global must be a boolean');
   // Validates the plugin options now, so a mistake fails `register`, not a request.
@@ -92,7 +92,6 @@ const plugin: FastifyPluginCallback<AtlassianJwtOptions> = (fastify, options, do
           );
     route.onRequest = [...existing, hook];
   });
-  done();
 };
 
 /**
