@@ -8,6 +8,11 @@ const alias = readdirSync(packagesDir).map((dir) => ({
   find: new RegExp(`^@connect-jwt/${dir}$`),
   replacement: `${packagesDir}${dir}/src/index.ts`,
 }));
+// What the example add-ons share, also from source.
+alias.push({
+  find: /^@connect-jwt\/example-shared$/,
+  replacement: fileURLToPath(new URL('./examples/shared/src/index.ts', import.meta.url)),
+});
 
 export default defineConfig({
   resolve: { alias },

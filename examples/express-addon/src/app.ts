@@ -1,0 +1,68 @@
+import { productFetch } from '@connect-jwt/core';
+import {
+  type AddonOptions,
+  loadDescriptor,
+  type RunningAddon,
+  renderGeneralPage,
+  type StartOptions,
+  serveAddon,
+  whoAmIPath,
+} from '@connect-jwt/example-shared';
+import { atlassianJwt, connectLifecycle } from '@connect-jwt/express';
+import express, { type Express } from 'express';
+
+const DESCRIPTOR_FILE = new URL('../atlassian-connect.json', import.meta.url);
+
+/** The add-on as an Express app; `startAddon` (or your own server) listens for it. */
+export function createApp(options: AddonOptions): Express {
+  const descriptor = loadDescriptor(DESCRIPTOR_FILE, options.baseUrl);
+  const auth = { store: options.store, baseUrl: descriptor.baseUrl };
+  const app = express();
+
+  app.get('/atlassian-connect.json', (_req, res) => {
+    res.json(descriptor);
+  });
+
+  app.use(connectLifecycle({ baseUrl: descriptor.baseUrl, store: options.store, keyServerUrl: options.keyServerUrl }));
+
+  // The product loads this in its iframe with a token bound to this exact URL (strict qsh).
+  app.get('/hello', atlassianJwt(auth), (req, res) => {
+    res.type('html').send(
+      renderGeneralPage({
+        accountId: req.atlassian.accountId,
+        baseUrl: descriptor.baseUrl,
+        contextRoute: '/api/context',
+        productCallRoute: '/api/myself',
+      }),
+    );
+  });
+
+  // Called by the page's script with `AP.context.getToken()`: a context token, not bound to a URL.
+  app.get('/api/context', atlassianJwt({ ...auth, qsh: 'context' }), (req, res) => {
+    res.json({
+      clientKey: req.atlassian.clientKey,
+      accountId: req.atlassian.accountId,
+      context: req.atlassian.context,
+    });
+  });
+
+  // The body is parsed only after the token is checked, so unauthenticated bodies cost nothing.
+  app.post('/webhooks/issue-created', atlassianJwt(auth), express.json(), (req, res) => {
+    res.json({ event: req.body?.webhookEvent, issueKey: req.body?.issue?.key, clientKey: req.atlassian.clientKey });
+  });
+
+  // Calls the product's REST API as the add-on, signed with the installation's shared secret.
+  app.get('/api/myself', atlassianJwt({ ...auth, qsh: 'context' }), async (req, res) => {
+    const { installation } = req.atlassian;
+    const response = await productFetch(installation, { appKey: descriptor.key }, whoAmIPath(installation));
+    res.status(response.ok ? 200 : 502).json({ productStatus: response.status, product: await response.json() });
+  });
+
+  return app;
+}
+
+/** Listens on `options.port` (0: any free port) and serves the add-on there. */
+export function startAddon(options: StartOptions): Promise<RunningAddon> {
+  const { store, keyServerUrl, ...listen } = options;
+  return serveAddon(listen, async (baseUrl) => ({ handler: createApp({ baseUrl, store, keyServerUrl }) }));
+}

@@ -1,0 +1,79 @@
+import { productFetch } from '@connect-jwt/core';
+import {
+  type AddonOptions,
+  loadDescriptor,
+  type RunningAddon,
+  renderGeneralPage,
+  type StartOptions,
+  serveAddon,
+  whoAmIPath,
+} from '@connect-jwt/example-shared';
+import { atlassianJwt, connectLifecycle } from '@connect-jwt/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+
+const DESCRIPTOR_FILE = new URL('../atlassian-connect.json', import.meta.url);
+
+/** The add-on as a Fastify instance; `startAddon` (or `app.listen`) serves it. */
+export async function createApp(options: AddonOptions): Promise<FastifyInstance> {
+  const descriptor = loadDescriptor(DESCRIPTOR_FILE, options.baseUrl);
+  const app = Fastify();
+
+  await app.register(connectLifecycle, {
+    baseUrl: descriptor.baseUrl,
+    store: options.store,
+    keyServerUrl: options.keyServerUrl,
+  });
+  // Every route below is authenticated unless its config says otherwise.
+  await app.register(atlassianJwt, { store: options.store, baseUrl: descriptor.baseUrl });
+
+  app.get('/atlassian-connect.json', { config: { atlassianJwt: false } }, async () => descriptor);
+
+  // The product loads this in its iframe with a token bound to this exact URL (strict qsh).
+  app.get('/hello', async (request, reply) =>
+    reply.type('text/html').send(
+      renderGeneralPage({
+        accountId: request.atlassian.accountId,
+        baseUrl: descriptor.baseUrl,
+        contextRoute: '/api/context',
+        productCallRoute: '/api/myself',
+      }),
+    ),
+  );
+
+  // Called by the page's script with `AP.context.getToken()`: a context token, not bound to a URL.
+  app.get('/api/context', { config: { atlassianJwt: { qsh: 'context' } } }, async (request) => {
+    const { clientKey, accountId, context } = request.atlassian;
+    return { clientKey, accountId, context };
+  });
+
+  app.post<{ Body: { webhookEvent?: string; issue?: { key?: string } } }>(
+    '/webhooks/issue-created',
+    async (request) => ({
+      event: request.body?.webhookEvent,
+      issueKey: request.body?.issue?.key,
+      clientKey: request.atlassian.clientKey,
+    }),
+  );
+
+  // Calls the product's REST API as the add-on, signed with the installation's shared secret.
+  app.get('/api/myself', { config: { atlassianJwt: { qsh: 'context' } } }, async (request, reply) => {
+    const { installation } = request.atlassian;
+    const response = await productFetch(installation, { appKey: descriptor.key }, whoAmIPath(installation));
+    return reply
+      .status(response.ok ? 200 : 502)
+      .send({ productStatus: response.status, product: await response.json() });
+  });
+
+  return app;
+}
+
+/** Listens on `options.port` (0: any free port) and serves the add-on there. */
+export function startAddon(options: StartOptions): Promise<RunningAddon> {
+  const { store, keyServerUrl, ...listen } = options;
+  return serveAddon(listen, async (baseUrl) => {
+    const app = await createApp({ baseUrl, store, keyServerUrl });
+    await app.ready();
+    // The server already listens (its port fixes the base URL), so Fastify serves through its router.
+    return { handler: (req, res) => app.routing(req, res), close: () => app.close() };
+  });
+}

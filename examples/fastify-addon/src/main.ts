@@ -1,0 +1,4 @@
+import { runFromEnv } from '@connect-jwt/example-shared';
+import { startAddon } from './app.js';
+
+await runFromEnv('fastify-addon', startAddon);

@@ -1,0 +1,69 @@
+import { productFetch } from '@connect-jwt/core';
+import {
+  type AddonOptions,
+  loadDescriptor,
+  type RunningAddon,
+  renderGeneralPage,
+  type StartOptions,
+  serveAddon,
+  whoAmIPath,
+} from '@connect-jwt/example-shared';
+import { atlassianJwt, connectLifecycle } from '@connect-jwt/koa';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+
+const DESCRIPTOR_FILE = new URL('../atlassian-connect.json', import.meta.url);
+
+/** The add-on as a Koa app; `startAddon` (or your own server) listens for `app.callback()`. */
+export function createApp(options: AddonOptions): Koa {
+  const descriptor = loadDescriptor(DESCRIPTOR_FILE, options.baseUrl);
+  const auth = { store: options.store, baseUrl: descriptor.baseUrl };
+  const app = new Koa();
+  const router = new Router();
+
+  router.get('/atlassian-connect.json', (ctx) => {
+    ctx.body = descriptor;
+  });
+
+  // The product loads this in its iframe with a token bound to this exact URL (strict qsh).
+  router.get('/hello', atlassianJwt(auth), (ctx) => {
+    ctx.type = 'html';
+    ctx.body = renderGeneralPage({
+      accountId: ctx.state.atlassian.accountId,
+      baseUrl: descriptor.baseUrl,
+      contextRoute: '/api/context',
+      productCallRoute: '/api/myself',
+    });
+  });
+
+  // Called by the page's script with `AP.context.getToken()`: a context token, not bound to a URL.
+  router.get('/api/context', atlassianJwt({ ...auth, qsh: 'context' }), (ctx) => {
+    const { clientKey, accountId, context } = ctx.state.atlassian;
+    ctx.body = { clientKey, accountId, context };
+  });
+
+  // The body is parsed only after the token is checked, so unauthenticated bodies cost nothing.
+  router.post('/webhooks/issue-created', atlassianJwt(auth), bodyParser(), (ctx) => {
+    const body = ctx.request.body as { webhookEvent?: string; issue?: { key?: string } } | undefined;
+    ctx.body = { event: body?.webhookEvent, issueKey: body?.issue?.key, clientKey: ctx.state.atlassian.clientKey };
+  });
+
+  // Calls the product's REST API as the add-on, signed with the installation's shared secret.
+  router.get('/api/myself', atlassianJwt({ ...auth, qsh: 'context' }), async (ctx) => {
+    const { installation } = ctx.state.atlassian;
+    const response = await productFetch(installation, { appKey: descriptor.key }, whoAmIPath(installation));
+    ctx.status = response.ok ? 200 : 502;
+    ctx.body = { productStatus: response.status, product: await response.json() };
+  });
+
+  app.use(connectLifecycle({ baseUrl: descriptor.baseUrl, store: options.store, keyServerUrl: options.keyServerUrl }));
+  app.use(router.routes()).use(router.allowedMethods());
+  return app;
+}
+
+/** Listens on `options.port` (0: any free port) and serves the add-on there. */
+export function startAddon(options: StartOptions): Promise<RunningAddon> {
+  const { store, keyServerUrl, ...listen } = options;
+  return serveAddon(listen, async (baseUrl) => ({ handler: createApp({ baseUrl, store, keyServerUrl }).callback() }));
+}

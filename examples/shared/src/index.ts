@@ -1,0 +1,11 @@
+export type { Descriptor } from './descriptor.js';
+export { loadDescriptor } from './descriptor.js';
+export type { GeneralPageOptions } from './general-page.js';
+export { renderGeneralPage } from './general-page.js';
+export { whoAmIPath } from './product-api.js';
+export type { AddonOptions, StartOptions } from './run.js';
+export { runFromEnv } from './run.js';
+export type { RunningAddon, ServeOptions } from './serve.js';
+export { serveAddon } from './serve.js';
+export type { StoreChoice } from './store.js';
+export { openStore } from './store.js';

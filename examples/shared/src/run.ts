@@ -1,0 +1,51 @@
+import type { SecretStore } from '@connect-jwt/core';
+import type { RunningAddon, ServeOptions } from './serve.js';
+import { openStore } from './store.js';
+
+/** What every example's `createApp` takes. */
+export interface AddonOptions {
+  /** The add-on's public base URL: the descriptor's `baseUrl` and the accepted install `aud`. */
+  baseUrl: string;
+  store: SecretStore;
+  /** Where install-token keys are fetched; default Atlassian's. A fake product passes its own. */
+  keyServerUrl?: string | undefined;
+}
+
+/** What every example's `startAddon` takes: where to listen, and the app's options. */
+export type StartOptions = ServeOptions & Omit<AddonOptions, 'baseUrl'>;
+
+/**
+ * The `start` script of every example: reads PORT, HOST, BASE_URL, KEY_SERVER_URL and the store
+ * URLs from the environment, serves the add-on and says where its descriptor is.
+ */
+export async function runFromEnv(
+  name: string,
+  startAddon: (options: StartOptions) => Promise<RunningAddon>,
+): Promise<RunningAddon> {
+  const env = process.env;
+  const port = env.PORT ? Number(env.PORT) : 3000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError(`PORT must be a port number: ${env.PORT}`);
+  const { store, description } = openStore({ env });
+  const addon = await startAddon({
+    port,
+    store,
+    ...(env.HOST && { host: env.HOST }),
+    ...(env.BASE_URL && { baseUrl: env.BASE_URL }),
+    ...(env.KEY_SERVER_URL && { keyServerUrl: env.KEY_SERVER_URL }),
+  });
+  console.log(`${name} listening on ${addon.url} (store: ${description})`);
+  console.log(`descriptor: ${addon.baseUrl}/atlassian-connect.json`);
+  const stop = () => {
+    addon
+      .close()
+      .then(() => store.close?.())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return addon;
+}

@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunningAddon, StartOptions } from '@connect-jwt/example-shared';
+import { SqliteStore } from '@connect-jwt/store-sqlite';
+import { createFakeProduct, type FakeProduct, type InstallForgery } from '@connect-jwt/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startAddon as startExpressAddon } from '../../examples/express-addon/src/app.js';
+import { startAddon as startFastifyAddon } from '../../examples/fastify-addon/src/app.js';
+import { startAddon as startKoaAddon } from '../../examples/koa-addon/src/app.js';
+
+// The three examples are driven by the same script over real HTTP: what one accepts or refuses,
+// all must, since they share the core and differ only in their framework glue.
+const examples: [string, string, (options: StartOptions) => Promise<RunningAddon>][] = [
+  ['express', 'connect-jwt-express-example', startExpressAddon],
+  ['koa', 'connect-jwt-koa-example', startKoaAddon],
+  ['fastify', 'connect-jwt-fastify-example', startFastifyAddon],
+];
+
+const cleanUps: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const cleanUp of cleanUps.splice(0).reverse()) await cleanUp();
+});
+
+async function startWith(start: (options: StartOptions) => Promise<RunningAddon>, productType: 'jira' | 'confluence') {
+  const product = await createFakeProduct({ productType });
+  cleanUps.push(() => product.close());
+  const dataDir = mkdtempSync(join(tmpdir(), 'connect-jwt-e2e-'));
+  cleanUps.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const store = new SqliteStore(join(dataDir, 'installations.sqlite'));
+  cleanUps.push(() => store.close());
+  const addon = await start({ port: 0, host: '127.0.0.1', store, keyServerUrl: product.keyServerUrl });
+  cleanUps.push(() => addon.close());
+  return { product, addon, store };
+}
+
+async function refusal(response: Response): Promise<[number, string]> {
+  return [response.status, (await response.json()).code];
+}
+
+describe.each(examples)('the %s example add-on', (_name, appKey, start) => {
+  it('serves its descriptor with the base URL it listens on', async () => {
+    const { addon } = await startWith(start, 'jira');
+    expect(addon.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const response = await fetch(`${addon.baseUrl}/atlassian-connect.json`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      key: appKey,
+      baseUrl: addon.baseUrl,
+      authentication: { type: 'jwt' },
+      lifecycle: { installed: '/installed', uninstalled: '/uninstalled' },
+      apiMigrations: { 'signed-install': true, 'context-qsh': true },
+      modules: {
+        generalPages: [expect.objectContaining({ url: '/hello' })],
+        webhooks: [{ event: 'jira:issue_created', url: '/webhooks/issue-created' }],
+      },
+    });
+  });
+
+  it('runs the whole flow: install, iframe, context call, webhook, outbound call, uninstall', async () => {
+    const { product, addon, store } = await startWith(start, 'jira');
+
+    const installed = await product.install(addon.baseUrl);
+    expect(installed.status).toBe(204);
+    expect(await store.get(product.clientKey)).toMatchObject({
+      sharedSecret: product.sharedSecret,
+      baseUrl: product.baseUrl,
+      key: appKey,
+    });
+
+    const page = await product.loadIframe('/hello');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toContain('all.js');
+    expect(html).toContain('AP.context.getToken');
+    expect(html).toContain(product.accountId);
+
+    const context = await product.request('/api/context', { token: await product.contextToken() });
+    expect(context.status).toBe(200);
+    expect(await context.json()).toMatchObject({
+      clientKey: product.clientKey,
+      accountId: product.accountId,
+      context: { jira: { issue: { key: 'TEST-1' } } },
+    });
+
+    const webhook = await product.webhook('/webhooks/issue-created', 'jira:issue_created');
+    expect(webhook.status).toBe(200);
+    expect(await webhook.json()).toEqual({
+      event: 'jira:issue_created',
+      issueKey: 'TEST-1',
+      clientKey: product.clientKey,
+    });
+
+    const outbound = await product.request('/api/myself', { token: await product.contextToken() });
+    expect(outbound.status).toBe(200);
+    expect(await outbound.json()).toMatchObject({ productStatus: 200, product: { accountType: 'app' } });
+    expect(product.received).toEqual([
+      expect.objectContaining({ method: 'GET', url: '/rest/api/3/myself', status: 200, appKey }),
+    ]);
+
+    const uninstalled = await product.uninstall();
+    expect(uninstalled.status).toBe(204);
+    expect(await store.get(product.clientKey)).toBeUndefined();
+    expect(await refusal(await product.loadIframe('/hello'))).toEqual([401, 'ERR_INVALID_ISSUER']);
+  });
+
+  it('signs its outbound call for Confluence below /wiki', async () => {
+    const { product, addon } = await startWith(start, 'confluence');
+    expect((await product.install(addon.baseUrl)).status).toBe(204);
+    const outbound = await product.request('/api/myself', { token: await product.contextToken() });
+    expect(await outbound.json()).toMatchObject({ productStatus: 200, product: { type: 'app' } });
+    expect(product.received).toEqual([
+      expect.objectContaining({ url: '/wiki/rest/api/user/current', status: 200, appKey }),
+    ]);
+  });
+
+  it.each<InstallForgery>(['unsigned', 'hs256', 'wrong-audience', 'unpublished-key', 'expired'])(
+    'refuses a %s install and keeps the stored secret',
+    async (forgery) => {
+      const { product, addon, store } = await startWith(start, 'jira');
+      await product.install(addon.baseUrl);
+      const secret = product.sharedSecret;
+      expect(await refusal(await product.install(addon.baseUrl, { forgery }))).toEqual([401, 'ERR_INVALID_INSTALL']);
+      expect((await store.get(product.clientKey))?.sharedSecret).toBe(secret);
+      expect((await product.loadIframe('/hello')).status).toBe(200);
+    },
+  );
+
+  it('refuses a forged uninstall and keeps the installation', async () => {
+    const { product, addon, store } = await startWith(start, 'jira');
+    await product.install(addon.baseUrl);
+    expect(await refusal(await product.uninstall({ forgery: 'hs256' }))).toEqual([401, 'ERR_INVALID_INSTALL']);
+    expect(await store.get(product.clientKey)).toBeDefined();
+  });
+
+  it('refuses bad tokens with the right codes', async () => {
+    const { product, addon } = await startWith(start, 'jira');
+    await product.install(addon.baseUrl);
+    const cases: [string, Promise<Response>, [number, string]][] = [
+      ['no token', product.request('/hello', { token: null }), [401, 'ERR_TOKEN_MISSING']],
+      [
+        'expired',
+        product.request('/hello', { token: await product.expiredToken({ url: '/hello' }) }),
+        [401, 'ERR_TOKEN_EXPIRED'],
+      ],
+      [
+        'tampered',
+        product.request('/hello', { token: await product.tamperedToken({ url: '/hello' }) }),
+        [401, 'ERR_INVALID_SIGNATURE'],
+      ],
+      [
+        'other qsh',
+        product.request('/hello', { token: await product.hostToken({ url: '/hello?x=1' }) }),
+        [401, 'ERR_QSH_MISMATCH'],
+      ],
+      [
+        'context token on a page',
+        product.request('/hello', { token: await product.contextToken() }),
+        [401, 'ERR_QSH_MISMATCH'],
+      ],
+      ['host token on a context route', product.request('/api/context'), [401, 'ERR_QSH_MISMATCH']],
+      [
+        'expired context token',
+        product.request('/api/context', { token: await product.contextToken({ now: Date.now() - 3_600_000 }) }),
+        [401, 'ERR_TOKEN_EXPIRED'],
+      ],
+      [
+        'webhook for another path',
+        product.webhook('/webhooks/issue-created', 'jira:issue_created', {
+          token: await product.hostToken({ method: 'POST', url: '/webhooks/other' }),
+        }),
+        [401, 'ERR_QSH_MISMATCH'],
+      ],
+    ];
+    for (const [label, response, expected] of cases) {
+      expect([label, ...(await refusal(await response))]).toEqual([label, ...expected]);
+    }
+    expect(product.received).toEqual([]);
+  });
+});
