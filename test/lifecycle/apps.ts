@@ -64,6 +64,35 @@ async function startFastify(options: LifecycleOptions): Promise<RunningAddon> {
   return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
+/**
+ * The lifecycle below a mount path (`baseUrl` ending in `/addon`): Express as a sub-app behind an
+ * app-wide `express.json()` (the body is already parsed), Koa and Fastify with explicit paths.
+ */
+export const mountedFrameworks = {
+  async express(options: LifecycleOptions): Promise<RunningAddon> {
+    const app = express();
+    app.use(express.json());
+    app.use('/addon', expressLifecycle(options));
+    return listen(app.listen(0, '127.0.0.1'));
+  },
+  async koa(options: LifecycleOptions): Promise<RunningAddon> {
+    const app = new Koa();
+    app.use(koaLifecycle({ ...options, installedPath: '/addon/installed', uninstalledPath: '/addon/uninstalled' }));
+    return listen(app.listen(0, '127.0.0.1'));
+  },
+  async fastify(options: LifecycleOptions): Promise<RunningAddon> {
+    const app = Fastify();
+    await app.register(fastifyLifecycle, {
+      ...options,
+      installedPath: '/addon/installed',
+      uninstalledPath: '/addon/uninstalled',
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  },
+} as const;
+
 export const frameworks = {
   express: startExpress,
   koa: startKoa,

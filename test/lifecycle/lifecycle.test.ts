@@ -11,7 +11,7 @@ import {
   startKeyServer,
 } from '@connect-jwt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { frameworks, type RunningAddon, WHOAMI } from './apps.js';
+import { frameworks, mountedFrameworks, type RunningAddon, WHOAMI } from './apps.js';
 
 const ADDON = 'https://addon.example.com';
 
@@ -194,6 +194,18 @@ describe.each(Object.entries(frameworks))('%s: signed-install lifecycle', (_name
       expect(await getDefaultStore().get(payload.clientKey)).toBeUndefined();
     });
 
+    it('a body without a content type', async () => {
+      const payload = installPayload();
+      const response = await fetch(`${addon.url}/installed`, {
+        method: 'POST',
+        headers: { authorization: `JWT ${sign(payload)}` },
+        body: new TextEncoder().encode(JSON.stringify(payload)),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: 'ERR_INVALID_INSTALL' });
+      expect(await getDefaultStore().get(payload.clientKey)).toBeUndefined();
+    });
+
     it('a signed install whose body misses its sharedSecret', async () => {
       const payload = installPayload();
       const answer = await call({
@@ -251,5 +263,47 @@ describe.each(Object.entries(frameworks))('%s: signed-install lifecycle', (_name
         expect(await storedSecret(tenant.clientKey)).toBe(tenant.sharedSecret);
       },
     );
+  });
+});
+
+describe.each(Object.entries(mountedFrameworks))('%s: lifecycle below a mount path', (_name, start) => {
+  const base = `${ADDON}/addon`;
+  let addon: RunningAddon;
+  let store: MemoryStore;
+
+  beforeAll(async () => {
+    store = new MemoryStore();
+    addon = await start({ baseUrl: `${base}/`, store, keyServerUrl: keyServer.url });
+  });
+  afterAll(async () => {
+    await addon?.close();
+  });
+
+  const post = async (path: string, token: string, body: unknown) => {
+    const response = await fetch(`${addon.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `JWT ${token}` },
+      body: JSON.stringify(body),
+    });
+    await response.body?.cancel();
+    return response.status;
+  };
+
+  it('hashes the path below the base URL, as Atlassian signs it', async () => {
+    const payload = installPayload({ productType: 'confluence' });
+    // The qsh Atlassian signs is of `/installed`, relative to the add-on's base URL.
+    const unstripped = signInstall({ key: keyServer.key, addonBaseUrl: base, payload, path: '/addon/installed' });
+    expect(await post('/addon/installed', unstripped, payload)).toBe(401);
+    expect(await store.get(payload.clientKey)).toBeUndefined();
+
+    expect(
+      await post('/addon/installed', signInstall({ key: keyServer.key, addonBaseUrl: base, payload }), payload),
+    ).toBe(204);
+    expect((await store.get(payload.clientKey))?.sharedSecret).toBe(payload.sharedSecret);
+
+    const uninstall = { ...payload, eventType: 'uninstalled' as const };
+    const token = signInstall({ key: keyServer.key, addonBaseUrl: base, payload: uninstall });
+    expect(await post('/addon/uninstalled', token, uninstall)).toBe(204);
+    expect(await store.get(payload.clientKey)).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   type ConnectRequest,
   createLifecycleHandler,
@@ -292,3 +293,71 @@ function tamper(token: string, claims: Record<string, unknown>): string {
   const edited = { ...JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')), ...claims };
   return `${header}.${Buffer.from(JSON.stringify(edited)).toString('base64url')}.${signature}`;
 }
+
+describe('lifecycle handler: respond (the adapters entry point)', () => {
+  const stream = (body: string, headers: Record<string, string>) =>
+    Object.assign(Readable.from([Buffer.from(body)]), { headers });
+
+  it('reads the JSON body, stores the install and answers 204', async () => {
+    const payload = installPayload();
+    const answer = await handlerWith().respond('installed', {
+      method: 'POST',
+      url: '/installed',
+      stream: stream(JSON.stringify(payload), {
+        'content-type': 'application/json',
+        authorization: `JWT ${signed(payload)}`,
+      }),
+    });
+    expect(answer).toEqual({ status: 204, headers: {} });
+    expect(await store.get(payload.clientKey)).toBeDefined();
+  });
+
+  it('uses a body an app-wide parser already produced, after the content-type check', async () => {
+    const payload = installPayload();
+    const headers = { 'content-type': 'application/json', authorization: `JWT ${signed(payload)}` };
+    const answer = await handlerWith().respond('installed', {
+      method: 'POST',
+      url: '/installed',
+      stream: stream('', headers),
+      parsedBody: payload,
+    });
+    expect(answer.status).toBe(204);
+    const form = await handlerWith().respond('installed', {
+      method: 'POST',
+      url: '/installed',
+      stream: stream('', { ...headers, 'content-type': 'application/x-www-form-urlencoded' }),
+      parsedBody: payload,
+    });
+    expect(form).toMatchObject({ status: 400, body: { code: 'ERR_INVALID_INSTALL' } });
+  });
+
+  it('answers a refusal as the JSON error body with a JWT challenge', async () => {
+    const answer = await handlerWith().respond('uninstalled', {
+      method: 'POST',
+      url: '/uninstalled',
+      stream: stream('{}', { 'content-type': 'application/json' }),
+    });
+    expect(answer).toMatchObject({ status: 401, body: { code: 'ERR_INVALID_INSTALL', message: expect.any(String) } });
+    expect(answer.headers['www-authenticate']).toMatch(/^JWT realm=/);
+  });
+
+  it('rethrows a failing hook for the framework, after the write', async () => {
+    const payload = installPayload();
+    const handler = handlerWith({
+      onInstalled: () => {
+        throw new Error('hook failed');
+      },
+    });
+    await expect(
+      handler.respond('installed', {
+        method: 'POST',
+        url: '/installed',
+        stream: stream(JSON.stringify(payload), {
+          'content-type': 'application/json',
+          authorization: `JWT ${signed(payload)}`,
+        }),
+      }),
+    ).rejects.toThrow('hook failed');
+    expect(await store.get(payload.clientKey)).toBeDefined();
+  });
+});
