@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The README's commands (`npm start`, `npm test`, `npm run bench`) go through here so that a
+// The README's commands (`npm start`, `npm test`, `npm run demo`, `npm run bench`) go through here so that a
 // fresh clone with only Node.js and npm works: it fetches the pinned pnpm through npx when
 // pnpm is not installed, installs from the lockfile, builds, then does the job.
 import { spawnSync } from 'node:child_process';
@@ -86,7 +86,12 @@ switch (job) {
     pnpmRun(['exec', 'tsx', 'bench/verify.bench.ts', ...process.argv.slice(3)]);
     break;
   }
+  case 'demo': {
+    setUp();
+    must(process.execPath, [join(root, 'scripts/demo.mjs')]);
+    break;
+  }
   default:
-    console.error('usage: node scripts/run.mjs start|test|bench');
+    console.error('usage: node scripts/run.mjs start|test|bench|demo');
     process.exit(2);
 }
