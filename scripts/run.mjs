@@ -86,12 +86,25 @@ switch (job) {
     pnpmRun(['exec', 'tsx', 'bench/verify.bench.ts', ...process.argv.slice(3)]);
     break;
   }
+  case 'bench:stores': {
+    setUp();
+    // Needs Redis and PostgreSQL (scripts/services.sh starts them).
+    pnpmRun([
+      'exec',
+      'tsx',
+      '--tsconfig',
+      'bench/stores/tsconfig.json',
+      'bench/stores/run.ts',
+      ...process.argv.slice(3),
+    ]);
+    break;
+  }
   case 'demo': {
     setUp();
     must(process.execPath, [join(root, 'scripts/demo.mjs')]);
     break;
   }
   default:
-    console.error('usage: node scripts/run.mjs start|test|bench|demo');
+    console.error('usage: node scripts/run.mjs start|test|bench|bench:stores|demo');
     process.exit(2);
 }

@@ -1,0 +1,96 @@
+// `npm run bench:stores`: verifyRequest against each secret store, bare and behind cachedStore, in
+// one process (interleaved rounds, medians), each compared with MemoryStore. Goal (issue 5): with
+// cachedStore, every store within 10% of MemoryStore. Needs Redis and PostgreSQL (REDIS_URL,
+// DATABASE_URL; localhost defaults). Flags: --rounds N, --round-ms N, --json.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cachedStore, createJwt, MemoryStore, type SecretStore, verifyRequest } from '@connect-jwt/core';
+import { PostgresStore } from '@connect-jwt/store-postgres';
+import { RedisStore } from '@connect-jwt/store-redis';
+import { SqliteStore } from '@connect-jwt/store-sqlite';
+import { type BenchCase, formatTable, runBench } from '../lib/harness.js';
+
+// The driver is the store package's dependency, not the workspace root's (to drop the bench schema).
+const pg: typeof import('pg') = createRequire(new URL('../../packages/store-postgres/', import.meta.url))('pg');
+
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '9' },
+    'round-ms': { type: 'string', default: '300' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const runId = randomBytes(5).toString('hex');
+const directory = mkdtempSync(join(tmpdir(), 'connect-jwt-bench-'));
+
+const installation = {
+  clientKey: '7d2c5b1e-4f8a-4b6e-9d3c-2a1f0e9b8c7d',
+  sharedSecret: 'sKz3Hq9vN2wXr8TbLp4mYc6Ue1Jd5Fa7Gh0Ri2Ko9Ws3Vx',
+  baseUrl: 'https://example.atlassian.net',
+  productType: 'jira',
+};
+const url = '/rest/api/3/issue/ABC-1?expand=renderedFields,names&fields=summary,status';
+const token = await createJwt(installation.clientKey, installation.sharedSecret, {
+  uri: url,
+  expiresIn: 24 * 3600, // never crosses expiry during the run
+});
+const request = { method: 'GET', url, headers: { authorization: `JWT ${token}` } };
+
+const backends: Array<[string, () => SecretStore]> = [
+  ['MemoryStore', () => new MemoryStore()],
+  ['RedisStore', () => new RedisStore({ url: redisUrl, prefix: `connect-jwt-bench:${runId}:` })],
+  ['PostgresStore', () => new PostgresStore({ connectionString: databaseUrl, schema: `connect_jwt_bench_${runId}` })],
+  ['SqliteStore', () => new SqliteStore(join(directory, 'bench.sqlite'))],
+];
+
+const opened: SecretStore[] = [];
+const cases: BenchCase[] = [];
+for (const [name, create] of backends) {
+  const bare = create();
+  const cached = cachedStore(create());
+  opened.push(bare, cached);
+  await bare.set(installation);
+  await cached.set(installation); // the same record again (a MemoryStore per instance needs it)
+  for (const [label, store] of [
+    [name, bare],
+    [`cachedStore(${name})`, cached],
+  ] as const) {
+    const options = { store };
+    cases.push({ name: label, fn: () => verifyRequest(request, options) });
+  }
+}
+
+try {
+  const results = await runBench(cases, { rounds: Number(flags.rounds), roundMs: Number(flags['round-ms']) });
+  const memory = results.find((r) => r.name === 'MemoryStore')?.opsPerSecond ?? Number.NaN;
+  if (flags.json) {
+    console.log(
+      JSON.stringify(
+        results.map((r) => ({ ...r, ratioToMemory: r.opsPerSecond / memory })),
+        null,
+        2,
+      ),
+    );
+  } else {
+    console.log(formatTable(results, 'MemoryStore'));
+    console.log('\nGoal: cachedStore(X) within 10% of MemoryStore (ops/s ratio >= 0.90)');
+    for (const r of results.filter((result) => result.name.startsWith('cachedStore('))) {
+      const ratio = r.opsPerSecond / memory;
+      console.log(`  ${r.name.padEnd(28)} ${ratio.toFixed(3)}  ${ratio >= 0.9 ? 'ok' : 'MISSED'}`);
+    }
+  }
+} finally {
+  for (const store of opened) await store.delete(installation.clientKey).catch(() => {});
+  await Promise.all(opened.map((store) => store.close?.()));
+  const admin = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  await admin.query(`DROP SCHEMA IF EXISTS "connect_jwt_bench_${runId}" CASCADE`);
+  await admin.end();
+  rmSync(directory, { recursive: true, force: true });
+}
