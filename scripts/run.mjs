@@ -99,12 +99,17 @@ switch (job) {
     ]);
     break;
   }
+  case 'bench:http': {
+    setUp();
+    pnpmRun(['exec', 'tsx', 'bench/http/run.ts', ...process.argv.slice(3)]);
+    break;
+  }
   case 'demo': {
     setUp();
     must(process.execPath, [join(root, 'scripts/demo.mjs')]);
     break;
   }
   default:
-    console.error('usage: node scripts/run.mjs start|test|bench|bench:stores|demo');
+    console.error('usage: node scripts/run.mjs start|test|bench|bench:stores|bench:http|demo');
     process.exit(2);
 }

@@ -1,0 +1,128 @@
+// One benchmark server in its own process, so its CPU time can be measured alone.
+// argv: <framework> <variant>; tells the parent its port over IPC, answers `cpu` with process.cpuUsage().
+
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { MemoryStore } from '@connect-jwt/core';
+import { atlassianJwt as expressJwt } from '@connect-jwt/express';
+import { atlassianJwt as fastifyJwt } from '@connect-jwt/fastify';
+import { atlassianJwt as koaJwt } from '@connect-jwt/koa';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import { floorCheck } from './floor.js';
+
+export const TENANT = {
+  clientKey: 'bench-tenant',
+  sharedSecret: 'bench-shared-secret-0123456789abcdef0123',
+  baseUrl: 'https://bench.atlassian.net',
+};
+const PAYLOAD = { hello: 'world' };
+const secrets = new Map([[TENANT.clientKey, TENANT.sharedSecret]]);
+const [framework, variant] = process.argv.slice(2) as [string, string];
+
+async function connectJwtStore() {
+  const store = new MemoryStore();
+  await store.set(TENANT);
+  return store;
+}
+
+async function startExpress(): Promise<Server> {
+  const app = express();
+  app.disable('x-powered-by');
+  if (variant === 'connect-jwt') app.use(expressJwt({ store: await connectJwtStore() }));
+  if (variant === 'floor') {
+    app.use((req, res, next) => {
+      if (floorCheck(req.method, req.path, req.headers.authorization, secrets) === undefined) res.status(401).end();
+      else next();
+    });
+  }
+  if (variant.startsWith('ace-')) await mountAce(app);
+  app.get('/data', (_req, res) => {
+    res.json(PAYLOAD);
+  });
+  return app.listen(0, '127.0.0.1');
+}
+
+/** atlassian-connect-express, configured from files in the working directory (set by the parent). */
+async function mountAce(app: express.Express): Promise<void> {
+  const require = createRequire(import.meta.url);
+  const ace = require('atlassian-connect-express');
+  if (variant === 'ace-memory') ace.store.register('bench-memory', () => new AceMemoryAdapter());
+  const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+  const addon = ace(app, {}, quiet);
+  await addon.settings.set('clientInfo', { ...TENANT, key: 'bench-addon', productType: 'jira' }, TENANT.clientKey);
+  // ACE reads req.body.jwt; without a body parser Express 5 leaves req.body undefined and ACE answers 401.
+  app.use((req, _res, next) => {
+    req.body ??= {};
+    next();
+  });
+  app.use(addon.authenticate());
+}
+
+/** The smallest store ACE accepts: its settings in a Map, as ACE's own adapters shape them. */
+class AceMemoryAdapter {
+  readonly #values = new Map<string, unknown>();
+  async get(key: string, clientKey: string) {
+    return this.#values.get(`${clientKey}:${key}`) ?? null;
+  }
+  async set(key: string, value: unknown, clientKey: string) {
+    this.#values.set(`${clientKey}:${key}`, typeof value === 'string' ? JSON.parse(value) : value);
+    return this.get(key, clientKey);
+  }
+  async saveInstallation(value: unknown, clientKey: string) {
+    return this.set('clientInfo', value, clientKey);
+  }
+  async del(key: string, clientKey: string) {
+    this.#values.delete(`${clientKey}:${key}`);
+  }
+  async getAllClientInfos() {
+    return [...this.#values.entries()].filter(([key]) => key.endsWith(':clientInfo')).map(([, value]) => value);
+  }
+  isMemoryStore() {
+    return true;
+  }
+}
+
+async function startKoa(): Promise<Server> {
+  const app = new Koa();
+  if (variant === 'connect-jwt') app.use(koaJwt({ store: await connectJwtStore() }));
+  if (variant === 'floor') {
+    app.use(async (ctx, next) => {
+      if (floorCheck(ctx.method, ctx.path, ctx.headers.authorization, secrets) === undefined) ctx.status = 401;
+      else await next();
+    });
+  }
+  app.use((ctx) => {
+    if (ctx.path === '/data') ctx.body = PAYLOAD;
+  });
+  return app.listen(0, '127.0.0.1');
+}
+
+async function startFastify(): Promise<Server> {
+  const app = Fastify();
+  if (variant === 'connect-jwt') await app.register(fastifyJwt, { store: await connectJwtStore() });
+  if (variant === 'floor') {
+    app.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0] as string;
+      if (floorCheck(request.method, path, request.headers.authorization, secrets) === undefined) {
+        return reply.code(401).send();
+      }
+    });
+  }
+  app.get('/data', async () => PAYLOAD);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return app.server;
+}
+
+const starters: Record<string, () => Promise<Server>> = { express: startExpress, koa: startKoa, fastify: startFastify };
+const start = starters[framework];
+if (start === undefined) throw new Error(`unknown framework ${framework}`);
+const server = await start();
+if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+process.on('message', (message) => {
+  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+});
+process.on('disconnect', () => process.exit(0));
+process.send?.({ port: (server.address() as AddressInfo).port });
