@@ -9,21 +9,28 @@ import {
   uniqueClientKey,
 } from '@connect-jwt/store-test-suite';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/index.js';
 
 // A real server: the tests fail (they do not skip) when it is not running.
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const target = new URL(url);
 const prefix = `connect-jwt-test:${randomBytes(6).toString('hex')}:`;
-const admin = createClient({ url });
+// No retries for the test's own client: a missing server fails the run at once, clearly.
+const admin = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
+admin.on('error', () => {});
 
-beforeAll(async () => {
-  await admin.connect();
-});
+// Connected on first use (not in a hook), so a missing server fails each test rather than skipping it.
+let connecting: Promise<unknown> | undefined;
+async function adminClient() {
+  connecting ??= admin.connect();
+  await connecting;
+  return admin;
+}
 
 afterAll(async () => {
   // Remove every key this run wrote.
+  await adminClient();
   for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
     if (keys.length > 0) await admin.del(keys);
   }
@@ -40,9 +47,9 @@ describe('RedisStore', () => {
     const store = new RedisStore({ url, prefix: `${prefix}layout:` });
     const installation = sampleInstallation('layout-key');
     await store.set(installation);
-    expect(JSON.parse((await admin.get(`${prefix}layout:layout-key`)) as string)).toEqual(installation);
+    expect(JSON.parse((await (await adminClient()).get(`${prefix}layout:layout-key`)) as string)).toEqual(installation);
     await store.delete('layout-key');
-    expect(await admin.exists(`${prefix}layout:layout-key`)).toBe(0);
+    expect(await (await adminClient()).exists(`${prefix}layout:layout-key`)).toBe(0);
     await store.close();
   });
 
