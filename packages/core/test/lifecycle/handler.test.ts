@@ -166,6 +166,21 @@ describe('lifecycle handler: forgeries are refused and nothing is written', () =
       'a body whose clientKey differs from the token issuer',
       () => lifecycleRequest(signed(installPayload()), { ...forged, eventType: 'installed' }),
     ],
+    ['issued in the future', () => lifecycleRequest(signed(forged, { now: Date.now() + 3_600_000 }), forged)],
+    [
+      'not valid before a future nbf',
+      () => lifecycleRequest(signed(forged, { claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } }), forged),
+    ],
+    ['an exp that is not a number', () => lifecycleRequest(signed(forged, { claims: { exp: '9999999999' } }), forged)],
+    ['an oversized token', () => lifecycleRequest(signed(forged, { claims: { pad: 'x'.repeat(9000) } }), forged)],
+    [
+      'two different tokens (header and query)',
+      () => ({
+        ...lifecycleRequest(signed(forged, { expiresIn: 60 }), forged),
+        url: `/installed?jwt=${signed(forged, { header: { kid: 'fake-kid' } })}`,
+      }),
+    ],
+    ['an HS512 token', () => lifecycleRequest(signed(forged, { header: { alg: 'HS512' } }), forged)],
     ['a token in the JSON body only', () => lifecycleRequest(undefined, { ...forged, jwt: signed(forged) })],
   ];
 
