@@ -112,7 +112,7 @@ describe.each(Object.entries(frameworks))('%s: signed-install lifecycle', (_name
 
   beforeAll(async () => {
     setDefaultStore(new MemoryStore());
-    addon = await start({ baseUrl: ADDON, keyServerUrl: keyServer.url, keyFetchTimeoutMs: 500 });
+    addon = await start({ baseUrl: ADDON, keyServerUrl: keyServer.url, keyFetchTimeoutMs: 2000 });
   });
   afterAll(async () => {
     await addon?.close();

@@ -198,7 +198,7 @@ describe('lifecycle handler: forgeries are refused and nothing is written', () =
     ['garbage', 'garbage', 503, 'ERR_STORE_UNAVAILABLE'],
     ['nothing (timeout)', 'hang', 503, 'ERR_STORE_UNAVAILABLE'],
   ] as const)('key server answering %s → %i and the secret unchanged', async (_what, mode, status, code) => {
-    const handler = handlerWith({ keyFetchTimeoutMs: 300 });
+    const handler = handlerWith({ keyFetchTimeoutMs: 1500 });
     await handler.installed(lifecycleRequest(signed(victim), victim));
     const key = keyServer.createKey();
     keyServer.respond(key.kid, mode);

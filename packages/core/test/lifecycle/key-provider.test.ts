@@ -91,7 +91,7 @@ describe('install key provider', () => {
   ] as const)('answers 503 when the key server %s, and does not cache the failure', async (_what, mode) => {
     const key = keyServer.createKey();
     keyServer.respond(key.kid, mode);
-    const keys = provider({ timeoutMs: 300 });
+    const keys = provider({ timeoutMs: 1500 });
     const error = await keys.getKey(key.kid).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(error).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
