@@ -46,7 +46,7 @@ export async function startKeyServer(): Promise<KeyServer> {
   const hanging = new Set<ServerResponse>();
 
   const server = createServer((request, response) => {
-    const kid = decodeURIComponent((request.url ?? '/').slice(1).split('?')[0] ?? '');
+    const kid = kidOf(request.url ?? '/');
     counts.set(kid, (counts.get(kid) ?? 0) + 1);
     const pem = keys.get(kid);
     const mode = responses.get(kid) ?? (pem === undefined ? 'not-found' : 'serve');
@@ -90,4 +90,14 @@ export async function startKeyServer(): Promise<KeyServer> {
     },
   };
   return Object.assign(keyServer, { key: keyServer.createKey() });
+}
+
+/** The kid a request asks for; a malformed escape is kept as it is rather than crashing the server. */
+function kidOf(url: string): string {
+  const raw = url.slice(1).split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
