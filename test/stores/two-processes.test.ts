@@ -19,6 +19,8 @@ const fixture = fileURLToPath(new URL('./fixtures/addon-process.ts', import.meta
 const fixtureTsconfig = fileURLToPath(new URL('./fixtures/tsconfig.json', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE_TTL = 1500;
+// Generous: two tsx processes start per test on a loaded 2-core CI machine.
+const TEST_TIMEOUT = 120_000;
 
 interface AddonProcess {
   child: ChildProcess;
@@ -52,7 +54,7 @@ function startAddon(env: Record<string, string>): Promise<AddonProcess> {
   children.push(child);
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`add-on process did not start:\n${output}`)), 25_000);
+    const timer = setTimeout(() => reject(new Error(`add-on process did not start:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /LISTENING (\d+)/.exec(output);
@@ -115,57 +117,65 @@ for (const backend of backends) {
     afterAll(() => backend.cleanUp(backend.namespace));
     const env = { STORE_KIND: backend.kind, STORE_URL: backend.url, STORE_NAMESPACE: backend.namespace };
 
-    it('an install through A authenticates on B; an uninstall through B is rejected on A at once (no cache)', async () => {
-      // Both start at once: with Postgres they race to create the schema and table.
-      const [a, b] = await Promise.all([startAddon(env), startAddon(env)]);
-      const clientKey = uniqueClientKey('two-processes');
-      const installation = sampleInstallation(clientKey);
+    it(
+      'an install through A authenticates on B; an uninstall through B is rejected on A at once (no cache)',
+      async () => {
+        // Both start at once: with Postgres they race to create the schema and table.
+        const [a, b] = await Promise.all([startAddon(env), startAddon(env)]);
+        const clientKey = uniqueClientKey('two-processes');
+        const installation = sampleInstallation(clientKey);
 
-      await post(a, '/install', installation);
-      expect(await call(b, clientKey, installation.sharedSecret)).toEqual({
-        status: 200,
-        body: expect.objectContaining({ clientKey }),
-      });
-      expect((await call(a, clientKey, installation.sharedSecret)).status).toBe(200);
+        await post(a, '/install', installation);
+        expect(await call(b, clientKey, installation.sharedSecret)).toEqual({
+          status: 200,
+          body: expect.objectContaining({ clientKey }),
+        });
+        expect((await call(a, clientKey, installation.sharedSecret)).status).toBe(200);
 
-      await post(b, '/uninstall', { clientKey });
-      expect(await call(a, clientKey, installation.sharedSecret)).toMatchObject({
-        status: 401,
-        body: { code: 'ERR_INVALID_ISSUER' },
-      });
+        await post(b, '/uninstall', { clientKey });
+        expect(await call(a, clientKey, installation.sharedSecret)).toMatchObject({
+          status: 401,
+          body: { code: 'ERR_INVALID_ISSUER' },
+        });
 
-      // A reinstall through B with a new secret: A refuses the old secret and accepts the new one.
-      await post(b, '/install', { ...installation, sharedSecret: 'rotated-secret' });
-      expect(await call(a, clientKey, installation.sharedSecret)).toMatchObject({
-        status: 401,
-        body: { code: 'ERR_INVALID_SIGNATURE' },
-      });
-      expect((await call(a, clientKey, 'rotated-secret')).status).toBe(200);
-      await Promise.all([stopChild(a.child), stopChild(b.child)]);
-    });
+        // A reinstall through B with a new secret: A refuses the old secret and accepts the new one.
+        await post(b, '/install', { ...installation, sharedSecret: 'rotated-secret' });
+        expect(await call(a, clientKey, installation.sharedSecret)).toMatchObject({
+          status: 401,
+          body: { code: 'ERR_INVALID_SIGNATURE' },
+        });
+        expect((await call(a, clientKey, 'rotated-secret')).status).toBe(200);
+        await Promise.all([stopChild(a.child), stopChild(b.child)]);
+      },
+      TEST_TIMEOUT,
+    );
 
-    it(`with cachedStore (ttl ${CACHE_TTL} ms), an uninstall through B is rejected on B at once and on A within the TTL`, async () => {
-      const cached = { ...env, CACHE_TTL: String(CACHE_TTL) };
-      const [a, b] = await Promise.all([startAddon(cached), startAddon(cached)]);
-      const clientKey = uniqueClientKey('two-processes-cached');
-      const installation = sampleInstallation(clientKey);
+    it(
+      `with cachedStore (ttl ${CACHE_TTL} ms), an uninstall through B is rejected on B at once and on A within the TTL`,
+      async () => {
+        const cached = { ...env, CACHE_TTL: String(CACHE_TTL) };
+        const [a, b] = await Promise.all([startAddon(cached), startAddon(cached)]);
+        const clientKey = uniqueClientKey('two-processes-cached');
+        const installation = sampleInstallation(clientKey);
 
-      await post(a, '/install', installation);
-      // Misses are not cached, so B sees A's install on its first request.
-      expect((await call(b, clientKey, installation.sharedSecret)).status).toBe(200);
-      expect((await call(a, clientKey, installation.sharedSecret)).status).toBe(200);
+        await post(a, '/install', installation);
+        // Misses are not cached, so B sees A's install on its first request.
+        expect((await call(b, clientKey, installation.sharedSecret)).status).toBe(200);
+        expect((await call(a, clientKey, installation.sharedSecret)).status).toBe(200);
 
-      await post(b, '/uninstall', { clientKey });
-      expect((await call(b, clientKey, installation.sharedSecret)).status).toBe(401);
-      // A may still serve its cached record until the entry (made before the uninstall) expires...
-      expect([200, 401]).toContain((await call(a, clientKey, installation.sharedSecret)).status);
-      // ...and once a full TTL has passed since the uninstall, it must refuse.
-      await sleep(CACHE_TTL + 250);
-      expect(await call(a, clientKey, installation.sharedSecret)).toMatchObject({
-        status: 401,
-        body: { code: 'ERR_INVALID_ISSUER' },
-      });
-      await Promise.all([stopChild(a.child), stopChild(b.child)]);
-    });
+        await post(b, '/uninstall', { clientKey });
+        expect((await call(b, clientKey, installation.sharedSecret)).status).toBe(401);
+        // A may still serve its cached record until the entry (made before the uninstall) expires...
+        expect([200, 401]).toContain((await call(a, clientKey, installation.sharedSecret)).status);
+        // ...and once a full TTL has passed since the uninstall, it must refuse.
+        await sleep(CACHE_TTL + 250);
+        expect(await call(a, clientKey, installation.sharedSecret)).toMatchObject({
+          status: 401,
+          body: { code: 'ERR_INVALID_ISSUER' },
+        });
+        await Promise.all([stopChild(a.child), stopChild(b.child)]);
+      },
+      TEST_TIMEOUT,
+    );
   });
 }

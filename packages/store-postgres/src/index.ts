@@ -142,22 +142,24 @@ export class PostgresStore implements SecretStore {
 
   async #createTable(): Promise<void> {
     const client = await this.#pool.connect();
+    const query = (text: string, values?: unknown[]) =>
+      client.query({ text, values, query_timeout: this.#queryTimeout } as pg.QueryConfig);
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await query('BEGIN');
       // Two processes starting at once would otherwise race in CREATE ... IF NOT EXISTS (which is
       // not atomic against a concurrent create); one transaction-scoped lock for every connect-jwt
       // migration serialises them, schemas included.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['connect-jwt:migration']);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-      await client.query(
+      await query('SELECT pg_advisory_xact_lock(hashtext($1))', ['connect-jwt:migration']);
+      await query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await query(
         `CREATE TABLE IF NOT EXISTS ${this.#qualified} (
           client_key text PRIMARY KEY,
           installation jsonb NOT NULL,
           updated_at timestamptz NOT NULL DEFAULT now()
         )`,
       );
-      await client.query('COMMIT');
+      await query('COMMIT');
     } catch (error) {
       broken = error as Error;
       await client.query('ROLLBACK').catch(() => {});

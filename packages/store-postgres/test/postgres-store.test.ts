@@ -155,7 +155,7 @@ describe('PostgresStore', () => {
       await store.close();
       await proxy.close();
     }
-  });
+  }, 60_000);
 
   it('rejects bad options at setup with a TypeError naming the option', () => {
     expect(() => new PostgresStore('mysql://x')).toThrow(/options\.connectionString/);

@@ -111,7 +111,7 @@ describe('RedisStore', () => {
       await store.close();
       await proxy.close();
     }
-  });
+  }, 60_000);
 
   it('rejects bad options at setup with a TypeError naming the option', () => {
     expect(() => new RedisStore('http://localhost')).toThrow(/options\.url/);
