@@ -69,12 +69,28 @@ export function parseCompactToken(token: string, algorithm = 'HS256'): ParsedTok
   if (!BASE64URL.test(signatureSegment) || signatureSegment.length % 4 === 1) {
     throw new MalformedTokenError('the token signature is not base64url');
   }
+  if (!hasZeroPaddingBits(signatureSegment)) {
+    // Otherwise up to 16 spellings of one signature would verify: a replay cache or log keyed on
+    // the token string would see different tokens where there is one.
+    throw new MalformedTokenError('the token signature is not canonical base64url');
+  }
   return {
     header,
     payload,
     signingInput: token.slice(0, second),
     signature: Buffer.from(signatureSegment, 'base64url'),
   };
+}
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** True when the bits of the last character beyond the encoded bytes are zero, as an encoder writes them. */
+function hasZeroPaddingBits(segment: string): boolean {
+  const tail = segment.length % 4;
+  if (tail === 0) return true;
+  const last = BASE64URL_ALPHABET.indexOf(segment.charAt(segment.length - 1));
+  // Two characters carry one byte (4 spare bits), three carry two bytes (2 spare bits).
+  return (last & (tail === 2 ? 0x0f : 0x03)) === 0;
 }
 
 /** Checks an HS256 signature in constant time; the shared secret is used as its UTF-8 bytes. */

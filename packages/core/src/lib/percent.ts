@@ -3,11 +3,15 @@
 // escape stays literal, invalid UTF-8 becomes U+FFFD (as Java's decoder does), and
 // `*`, `'`, `(`, `)`, `!` are always escaped.
 
-const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
-const NEEDS_DECODING = /[%+]/;
 const PLUS = /\+/g;
 const SUB_DELIMS = /[!'()*]/g;
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+// Per ASCII code: '' for an unreserved character (kept), else its `%XX` escape. Built once, so
+// encoding the usual all-ASCII parameter needs no regex and no encodeURIComponent call.
+const ASCII_ESCAPES: readonly string[] = Array.from({ length: 128 }, (_, code) =>
+  /[A-Za-z0-9\-._~]/.test(String.fromCharCode(code)) ? '' : `%${code.toString(16).toUpperCase().padStart(2, '0')}`,
+);
 
 function hexValue(code: number): number {
   if (code >= 48 && code <= 57) return code - 48; // 0-9
@@ -18,7 +22,7 @@ function hexValue(code: number): number {
 
 /** Decode a query component: `+` is a space, `%XX` is a UTF-8 byte, a malformed escape stays literal. */
 export function decodeQueryComponent(raw: string): string {
-  if (!NEEDS_DECODING.test(raw)) return raw;
+  if (raw.indexOf('%') === -1 && raw.indexOf('+') === -1) return raw;
   const spaced = raw.replace(PLUS, ' ');
   try {
     return decodeURIComponent(spaced);
@@ -56,7 +60,23 @@ function decodeLeniently(input: string): string {
 
 /** RFC 3986 percent-encoding: only `A-Z a-z 0-9 - . _ ~` stay as they are; hex is upper-case. */
 export function encodeRfc3986(value: string): string {
-  if (UNRESERVED.test(value)) return value;
+  let i = 0;
+  for (; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 128 || ASCII_ESCAPES[code] !== '') break;
+  }
+  if (i === value.length) return value;
+  let out = value.slice(0, i);
+  for (; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 128) return out + encodeNonAscii(value.slice(i));
+    const escaped = ASCII_ESCAPES[code] as string;
+    out += escaped === '' ? value[i] : escaped;
+  }
+  return out;
+}
+
+function encodeNonAscii(value: string): string {
   return encodeURIComponent(value.toWellFormed()).replace(SUB_DELIMS, escapeSubDelim);
 }
 

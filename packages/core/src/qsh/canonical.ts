@@ -49,7 +49,8 @@ export function buildCanonicalRequest(
 /** The path and query of `uri`, without scheme, authority or fragment. */
 function requestTarget(uri: string): string {
   let target = uri;
-  if (ABSOLUTE_URL.test(target)) {
+  // Adapters pass the origin-form target (`/path?query`), which cannot be an absolute URL.
+  if (target.charCodeAt(0) !== 47 /* / */ && ABSOLUTE_URL.test(target)) {
     const authorityStart = target.indexOf('//') + 2;
     const pathStart = target.slice(authorityStart).search(/[/?#]/);
     target = pathStart === -1 ? '' : target.slice(authorityStart + pathStart);
@@ -59,8 +60,20 @@ function requestTarget(uri: string): string {
 }
 
 /** The path component of a base URL (absolute or a bare path), without one trailing `/`. */
+// A route checks every request against the same baseUrl: remember the last one parsed.
+let lastBaseUrl = '';
+let lastBasePath = '';
+
 export function basePathOf(baseUrl: string | undefined): string {
   if (!baseUrl) return '';
+  if (baseUrl === lastBaseUrl) return lastBasePath;
+  const basePath = parseBasePath(baseUrl);
+  lastBaseUrl = baseUrl;
+  lastBasePath = basePath;
+  return basePath;
+}
+
+function parseBasePath(baseUrl: string): string {
   const target = requestTarget(baseUrl);
   const queryStart = target.indexOf('?');
   const path = queryStart === -1 ? target : target.slice(0, queryStart);

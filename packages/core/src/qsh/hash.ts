@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type CanonicalRequestOptions, canonicalRequest } from './canonical.js';
 
 /** The qsh claim of a request: the hex SHA-256 of its canonical request. */
@@ -8,5 +8,6 @@ export function computeQsh(method: string, uri: string, options?: CanonicalReque
 
 /** @internal */
 export function sha256Hex(input: string): string {
-  return createHash('sha256').update(input, 'utf8').digest('hex');
+  // The one-shot digest (Node >= 20.12) skips creating a Hash object per request.
+  return hash('sha256', input, 'hex');
 }

@@ -16,15 +16,9 @@ export interface ExtractOptions {
  * tell which one the qsh and the caller meant.
  */
 export function extractToken(request: ConnectRequest, options: ExtractOptions): string {
-  let token: string | undefined;
+  // One candidate list rather than a closure per call: this runs on every request.
+  const found = new TokenCandidates(options.maxTokenLength);
   let otherScheme = false;
-  const consider = (candidate: string) => {
-    if (candidate.length > options.maxTokenLength) {
-      throw new MalformedTokenError(`the token is longer than ${options.maxTokenLength} characters`);
-    }
-    if (token === undefined) token = candidate;
-    else if (token !== candidate) throw new MalformedTokenError('the request carries two different tokens');
-  };
 
   const authorization = request.headers.authorization;
   const values =
@@ -36,22 +30,23 @@ export function extractToken(request: ConnectRequest, options: ExtractOptions): 
       throw new MalformedTokenError(`the token is longer than ${options.maxTokenLength} characters`);
     }
     const match = JWT_SCHEME.exec(value);
-    if (match) consider(match[1] as string);
+    if (match) found.consider(match[1] as string);
     else if (value.trim() !== '') otherScheme = true;
   }
 
   const url = typeof request.url === 'string' ? request.url : '';
-  if (HAS_JWT_PARAM.test(url)) {
-    for (const candidate of queryTokens(url)) consider(candidate);
+  if (url.includes('jwt=') && HAS_JWT_PARAM.test(url)) {
+    for (const candidate of queryTokens(url)) found.consider(candidate);
   }
 
   const body = request.body;
   if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) {
     const field = (body as Record<string, unknown>).jwt;
-    if (typeof field === 'string') consider(field);
-    else if (Array.isArray(field)) for (const item of field) if (typeof item === 'string') consider(item);
+    if (typeof field === 'string') found.consider(field);
+    else if (Array.isArray(field)) for (const item of field) if (typeof item === 'string') found.consider(item);
   }
 
+  const token = found.token;
   if (token === undefined || token === '') {
     throw new MissingTokenError(
       otherScheme
@@ -60,6 +55,20 @@ export function extractToken(request: ConnectRequest, options: ExtractOptions): 
     );
   }
   return token;
+}
+
+class TokenCandidates {
+  token: string | undefined;
+
+  constructor(readonly maxTokenLength: number) {}
+
+  consider(candidate: string): void {
+    if (candidate.length > this.maxTokenLength) {
+      throw new MalformedTokenError(`the token is longer than ${this.maxTokenLength} characters`);
+    }
+    if (this.token === undefined) this.token = candidate;
+    else if (this.token !== candidate) throw new MalformedTokenError('the request carries two different tokens');
+  }
 }
 
 function* queryTokens(url: string): Generator<string> {

@@ -5,7 +5,9 @@
 //  - an `iat` in the future beyond the tolerance is refused (jose checks iat only with maxTokenAge);
 //  - a time claim that JSON reads as ±Infinity (e.g. `1e400`) is refused (jose lets exp=Infinity live forever);
 //  - a segment with characters outside base64url (`=` padding, whitespace) is refused: RFC 7515 has
-//    none, and jose on Node 20 decodes with atob, which forgives both.
+//    none, and jose on Node 20 decodes with atob, which forgives both;
+//  - a signature whose last character has non-zero spare bits is refused (jose decodes it to the
+//    same bytes, so one signature would have several spellings).
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { jwtVerify } from 'jose';
@@ -133,6 +135,8 @@ const STRICT_COMPACT = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 function isIntentionalDifference(token: string, tolerance: number): boolean {
   if (!STRICT_COMPACT.test(token)) return true;
+  const signature = token.slice(token.lastIndexOf('.') + 1);
+  if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) return true;
   let payload: Record<string, unknown>;
   try {
     payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
@@ -207,6 +211,19 @@ describe('compact-jws + claims against jose.jwtVerify', () => {
     const token = `${sign('{"alg":"HS256"}', '{"iss":"x"}', SHARED_SECRET)}=`;
     await expect(jwtVerify(token, key, { algorithms: ['HS256'] })).resolves.toBeDefined();
     await expect(decode(token, SHARED_SECRET)).rejects.toMatchObject({ code: 'ERR_TOKEN_MALFORMED' });
+  });
+
+  it('refuses a second spelling of the same signature that jose accepts (intentional)', async () => {
+    const token = sign('{"alg":"HS256"}', '{"iss":"x"}', SHARED_SECRET);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 43 characters carry 32 bytes: the last one has 2 spare bits, so these decode alike.
+    const twin = token.slice(0, -1) + alphabet[alphabet.indexOf(token.at(-1) as string) + 1];
+    expect(Buffer.from(twin.split('.')[2] as string, 'base64url')).toEqual(
+      Buffer.from(token.split('.')[2] as string, 'base64url'),
+    );
+    await expect(jwtVerify(twin, key, { algorithms: ['HS256'] })).resolves.toBeDefined();
+    await expect(decode(twin, SHARED_SECRET)).rejects.toMatchObject({ code: 'ERR_TOKEN_MALFORMED' });
+    await expect(decode(token, SHARED_SECRET)).resolves.toMatchObject({ iss: 'x' });
   });
 
   it('checks the signature over the exact bytes and in constant time on equal lengths', () => {

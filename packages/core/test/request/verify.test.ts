@@ -189,7 +189,15 @@ describe('verifyRequest: hostile tokens', () => {
     const token = await createJwt(CLIENT_KEY, SHARED_SECRET, { uri: URL_PATH });
     const flipped = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BA' : 'AA'}`;
     await expectCode(headerRequest(flipped), 'ERR_INVALID_SIGNATURE');
-    await expectCode(headerRequest(token.slice(0, -8)), 'ERR_INVALID_SIGNATURE');
+    // 36 of 43 characters: canonical base64url, but 27 bytes instead of 32.
+    await expectCode(headerRequest(token.slice(0, -7)), 'ERR_INVALID_SIGNATURE');
+  });
+
+  it('ERR_TOKEN_MALFORMED for another spelling of a valid signature (non-zero spare bits)', async () => {
+    const token = await createJwt(CLIENT_KEY, SHARED_SECRET, { uri: URL_PATH });
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const twin = token.slice(0, -1) + alphabet[alphabet.indexOf(token.at(-1) as string) + 1];
+    await expectCode(headerRequest(twin), 'ERR_TOKEN_MALFORMED');
   });
 
   it('ERR_INVALID_SIGNATURE for a token signed with the wrong secret', async () => {
