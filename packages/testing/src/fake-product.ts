@@ -282,6 +282,9 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
     received: api.received,
 
     async install(addonBaseUrl, installOptions = {}) {
+      if (typeof addonBaseUrl !== 'string' || !/^https?:\/\/[^/]/.test(addonBaseUrl)) {
+        throw new TypeError('install: addonBaseUrl must be the add-on base URL (http or https)');
+      }
       const baseUrl = addonBaseUrl.replace(/\/+$/, '');
       const descriptor = await readDescriptor(baseUrl);
       const lifecycle = (descriptor?.lifecycle ?? {}) as { installed?: string; uninstalled?: string };

@@ -1,5 +1,11 @@
 import { decodeUnverified, signRequest } from '@connect-jwt/core';
-import { createQueryStringHash, decodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
+import {
+  createQueryStringHash,
+  decodeSymmetric,
+  encodeSymmetric,
+  fromMethodAndUrl,
+  SymmetricAlgorithm,
+} from 'atlassian-jwt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeProduct, type FakeProduct, type InstallForgery } from '../src/index.js';
 import { APP_KEY, startMinimalAddon } from './helpers/minimal-addon.js';
@@ -20,6 +26,11 @@ afterEach(async () => {
 describe('createFakeProduct', () => {
   it('refuses an unknown product type at setup', async () => {
     await expect(createFakeProduct({ productType: 'bitbucket' as 'jira' })).rejects.toThrow(/productType/);
+  });
+
+  it('refuses an add-on base URL that is not an http(s) URL', async () => {
+    await setUp();
+    await expect(product.install('localhost:3000')).rejects.toThrow(TypeError);
   });
 
   it('installs with a signed install the add-on accepts, reading the key from its descriptor', async () => {
@@ -135,6 +146,29 @@ describe('createFakeProduct', () => {
     const response = await product.request('/call-product?path=/rest/api/space');
     expect(await response.json()).toMatchObject({ productStatus: 200, product: { size: 1 } });
     expect(product.received[0]).toMatchObject({ url: '/wiki/rest/api/space', status: 200, appKey: APP_KEY });
+  });
+
+  it('accepts a call signed by atlassian-jwt, as add-ons built on atlassian-connect-express sign them', async () => {
+    await setUp('confluence');
+    await product.install(addon.baseUrl);
+    const path = '/wiki/rest/api/space?limit=5&start=0&type=global';
+    const iat = Math.floor(Date.now() / 1000);
+    const qsh = createQueryStringHash(fromMethodAndUrl('GET', path), false, product.baseUrl);
+    const token = encodeSymmetric(
+      { iss: APP_KEY, iat, exp: iat + 180, qsh },
+      product.sharedSecret,
+      SymmetricAlgorithm.HS256,
+    );
+    const response = await fetch(`${product.siteUrl}${path}`, { headers: { authorization: `JWT ${token}` } });
+    expect(response.status).toBe(200);
+    const reordered = await fetch(`${product.siteUrl}/wiki/rest/api/space?type=global&limit=5&start=0`, {
+      headers: { authorization: `JWT ${token}` },
+    });
+    expect(reordered.status).toBe(200);
+    const otherQuery = await fetch(`${product.siteUrl}/wiki/rest/api/space?limit=6&start=0&type=global`, {
+      headers: { authorization: `JWT ${token}` },
+    });
+    expect(otherQuery.status).toBe(401);
   });
 
   it('refuses outbound calls that are unsigned, for another request, by another issuer, or after uninstall', async () => {
