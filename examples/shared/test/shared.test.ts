@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStore } from '@connect-jwt/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startAddon } from '../../express-addon/src/app.js';
+import { loadDescriptor, renderGeneralPage, whoAmIPath } from '../src/index.js';
+
+const cleanUps: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanUp of cleanUps.splice(0).reverse()) await cleanUp();
+});
+
+describe('loadDescriptor', () => {
+  it('fills in the base URL without a trailing slash, and refuses a descriptor without a key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'connect-jwt-descriptor-'));
+    cleanUps.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'atlassian-connect.json');
+    writeFileSync(file, JSON.stringify({ key: 'k', name: 'n', baseUrl: '{{baseUrl}}' }));
+    expect(loadDescriptor(file, 'https://tunnel.example.com/')).toMatchObject({
+      baseUrl: 'https://tunnel.example.com',
+    });
+    writeFileSync(file, JSON.stringify({ name: 'n' }));
+    expect(() => loadDescriptor(file, 'https://x')).toThrow(TypeError);
+  });
+});
+
+describe('serveAddon', () => {
+  it('announces BASE_URL when given: the descriptor and the accepted install audience follow it', async () => {
+    const addon = await startAddon({
+      port: 0,
+      host: '127.0.0.1',
+      baseUrl: 'https://tunnel.example.com/',
+      store: new MemoryStore(),
+    });
+    cleanUps.push(() => addon.close());
+    expect(addon.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(addon.baseUrl).toBe('https://tunnel.example.com');
+    const descriptor = await (await fetch(`${addon.url}/atlassian-connect.json`)).json();
+    expect(descriptor.baseUrl).toBe('https://tunnel.example.com');
+  });
+});
+
+describe('renderGeneralPage', () => {
+  it('loads all.js, calls back with a context token, and escapes what it shows', () => {
+    const html = renderGeneralPage({
+      accountId: '<script>alert(1)</script>',
+      baseUrl: 'https://addon.example.com/',
+      contextRoute: '/api/context',
+      productCallRoute: '/api/myself',
+    });
+    expect(html).toContain('all.js');
+    expect(html).toContain('AP.context.getToken()');
+    expect(html).toContain('"https://addon.example.com/api/context"');
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
+
+describe('whoAmIPath', () => {
+  it('picks the REST resource of the installation product', () => {
+    const installation = { clientKey: 'c', sharedSecret: 's', baseUrl: 'https://x' };
+    expect(whoAmIPath({ ...installation, productType: 'jira' })).toBe('/rest/api/3/myself');
+    expect(whoAmIPath({ ...installation, productType: 'confluence' })).toBe('/rest/api/user/current');
+  });
+});
