@@ -18,7 +18,8 @@ export default defineConfig({
   resolve: { alias },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'test/load/**'],
+    // Load, faults, fuzz and scan have their own run: scripts/reliability/vitest.config.ts.
+    exclude: ['**/node_modules/**', 'test/load/**', 'test/faults/**', 'test/fuzz/**', 'test/scan/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

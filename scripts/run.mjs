@@ -40,6 +40,35 @@ function setUp() {
   pnpmRun(['run', 'build']);
 }
 
+/** One vitest run with a JSON report; its counts (a run that fails without a count is one failure). */
+function runVitest(resultsFile, args) {
+  const status = run(
+    pnpm,
+    [
+      ...pnpmPrefix,
+      'exec',
+      'vitest',
+      'run',
+      ...args,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${resultsFile}`,
+    ],
+    { env },
+  );
+  let passed = 0;
+  let failed = 0;
+  if (existsSync(resultsFile)) {
+    const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    passed = results.numPassedTests;
+    failed =
+      results.numFailedTests +
+      (results.numFailedTestSuites > 0 && results.numFailedTests === 0 ? results.numFailedTestSuites : 0);
+  } else failed = 1;
+  if (status !== 0 && failed === 0) failed = 1;
+  return { passed, failed };
+}
+
 const job = process.argv[2];
 switch (job) {
   case 'start': {
@@ -53,7 +82,22 @@ switch (job) {
     const resultsDir = join(root, '.vitest-results');
     rmSync(resultsDir, { recursive: true, force: true });
     mkdirSync(resultsDir, { recursive: true });
-    const resultsFile = join(resultsDir, 'results.json');
+    const main = runVitest(join(resultsDir, 'results.json'), []);
+    // Load, faults, fuzz and scan run after the rest, alone on the machine, in the short profile.
+    const reliability = runVitest(join(resultsDir, 'reliability.json'), [
+      '--config',
+      'scripts/reliability/vitest.config.ts',
+    ]);
+    const passed = main.passed + reliability.passed;
+    const failed = main.failed + reliability.failed;
+    console.log(`\n${passed} passed, ${failed} failed`);
+    process.exit(failed > 0 || passed === 0 ? 1 : 0);
+    break;
+  }
+  case 'test:load': {
+    setUp();
+    // The full profile (20 s per framework, 50 connections, longer outages and fuzz runs); it
+    // rewrites docs/reliability.md with the figures.
     const status = run(
       pnpm,
       [
@@ -61,24 +105,19 @@ switch (job) {
         'exec',
         'vitest',
         'run',
-        '--reporter=default',
-        '--reporter=json',
-        `--outputFile.json=${resultsFile}`,
+        '--config',
+        'scripts/reliability/vitest.config.ts',
+        ...process.argv.slice(3),
       ],
-      { env },
+      {
+        env: {
+          ...env,
+          RELIABILITY_PROFILE: process.env.RELIABILITY_PROFILE ?? 'full',
+          RELIABILITY_DOC: process.env.RELIABILITY_DOC ?? 'docs/reliability.md',
+        },
+      },
     );
-    let passed = 0;
-    let failed = 0;
-    if (existsSync(resultsFile)) {
-      const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
-      passed = results.numPassedTests;
-      failed =
-        results.numFailedTests +
-        (results.numFailedTestSuites > 0 && results.numFailedTests === 0 ? results.numFailedTestSuites : 0);
-    } else failed = 1;
-    if (status !== 0 && failed === 0) failed = 1;
-    console.log(`\n${passed} passed, ${failed} failed`);
-    process.exit(failed > 0 || passed === 0 ? 1 : 0);
+    process.exit(status);
     break;
   }
   case 'bench': {
@@ -110,6 +149,6 @@ switch (job) {
     break;
   }
   default:
-    console.error('usage: node scripts/run.mjs start|test|bench|bench:stores|bench:http|demo');
+    console.error('usage: node scripts/run.mjs start|test|test:load|bench|bench:stores|bench:http|demo');
     process.exit(2);
 }
