@@ -138,17 +138,29 @@ describe('cachedStore', () => {
 
   it('drops the least recently used record beyond max', async () => {
     const backend = new CountingStore();
-    const store = cachedStore(backend, { max: 2 });
-    for (const key of ['a', 'b', 'c']) await backend.set(record(key));
-    await store.get('a');
-    await store.get('b');
-    await store.get('a'); // a is now the most recently used
-    await store.get('c'); // evicts b
-    expect(backend.gets).toBe(3);
-    await store.get('a');
-    expect(backend.gets).toBe(3);
-    await store.get('b');
-    expect(backend.gets).toBe(4);
+    const store = cachedStore(backend, { max: 10 });
+    for (let i = 0; i <= 10; i++) await backend.set(record(`k${i}`));
+    for (let i = 0; i < 10; i++) await store.get(`k${i}`);
+    await store.get('k0'); // a hit: k0 becomes the most recently used, k1 the least
+    expect(backend.gets).toBe(10);
+    await store.get('k10'); // the eleventh record evicts k1
+    await store.get('k0');
+    expect(backend.gets).toBe(11);
+    await store.get('k1');
+    expect(backend.gets).toBe(12);
+  });
+
+  it('never evicts a record in steady use, however many others pass through', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend, { max: 10 });
+    await backend.set(record('hot'));
+    for (let i = 0; i < 100; i++) await backend.set(record(`cold${i}`));
+    await store.get('hot');
+    for (let i = 0; i < 100; i++) {
+      await store.get(`cold${i}`);
+      await store.get('hot');
+    }
+    expect(backend.gets).toBe(101);
   });
 
   it('a mutated result does not change the cached record', async () => {
