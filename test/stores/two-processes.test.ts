@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { createJwt } from '@connect-jwt/core';
-import { sampleInstallation, uniqueClientKey } from '@connect-jwt/store-test-suite';
+import { closedPort, TcpProxy } from '@connect-jwt/store-test-suite';
+import { createFakeProduct, type FakeProduct } from '@connect-jwt/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The drivers are the store packages' dependencies, not the workspace root's.
@@ -15,7 +15,7 @@ const { createClient }: typeof import('redis') = createRequire(new URL('../../pa
 // Real servers: these tests fail (they do not skip) when Redis or PostgreSQL is not running.
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const fixture = fileURLToPath(new URL('./fixtures/addon-process.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('./fixtures/express-addon.ts', import.meta.url));
 const fixtureTsconfig = fileURLToPath(new URL('./fixtures/tsconfig.json', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE_TTL = 1500;
@@ -24,7 +24,7 @@ const TEST_TIMEOUT = 120_000;
 
 interface AddonProcess {
   child: ChildProcess;
-  url: string;
+  port: number;
 }
 
 const children: ChildProcess[] = [];
@@ -55,15 +55,14 @@ function startAddon(env: Record<string, string>): Promise<AddonProcess> {
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`add-on process did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /LISTENING (\d+)/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve({ child, url: `http://127.0.0.1:${match[1]}` });
+        resolve({ child, port: Number(match[1]) });
       }
-    };
-    child.stdout?.on('data', onData);
+    });
     child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
@@ -74,16 +73,32 @@ function startAddon(env: Record<string, string>): Promise<AddonProcess> {
   });
 }
 
-async function post(addon: AddonProcess, path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${addon.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
-  expect(response.status).toBe(200);
+/** The add-on's one public address, forwarded to whichever instance the test picks (a load balancer). */
+class LoadBalancer {
+  #proxy: TcpProxy | undefined;
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async routeTo(addon: AddonProcess): Promise<void> {
+    await this.#proxy?.close();
+    this.#proxy = new TcpProxy({ targetPort: addon.port, port: this.port });
+    await this.#proxy.start();
+  }
+
+  async close(): Promise<void> {
+    await this.#proxy?.close();
+  }
 }
 
-async function call(addon: AddonProcess, clientKey: string, secret: string) {
-  const uri = '/resource?issue=CJ-1&expand=names';
-  const token = await createJwt(clientKey, secret, { method: 'GET', uri });
-  const response = await fetch(`${addon.url}${uri}`, { headers: { authorization: `JWT ${token}` } });
-  return { status: response.status, body: (await response.json()) as { clientKey?: string; code?: string } };
+async function callResource(product: FakeProduct) {
+  const response = await product.request('/resource?issue=CJ-1&expand=names');
+  return {
+    status: response.status,
+    body: (await response.json()) as { clientKey?: string; pid?: number; code?: string },
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -112,68 +127,94 @@ const backends = [
   },
 ];
 
+/** A fake product, a load balancer and two add-on processes A and B on one store. */
+async function startDeployment(kind: string, url: string, namespace: string, cacheTtl?: number) {
+  const product = await createFakeProduct();
+  const balancer = new LoadBalancer(await closedPort());
+  const env: Record<string, string> = {
+    STORE_KIND: kind,
+    STORE_URL: url,
+    STORE_NAMESPACE: namespace,
+    PUBLIC_URL: balancer.url,
+    KEY_SERVER_URL: product.keyServerUrl,
+  };
+  if (cacheTtl !== undefined) env.CACHE_TTL = String(cacheTtl);
+  // Both start at once: with Postgres they race to create the schema and table.
+  const [a, b] = await Promise.all([startAddon(env), startAddon(env)]);
+  return {
+    product,
+    balancer,
+    a,
+    b,
+    async stop() {
+      await Promise.all([stopChild(a.child), stopChild(b.child)]);
+      await balancer.close();
+      await product.close();
+    },
+  };
+}
+
 for (const backend of backends) {
-  describe(`two add-on processes sharing one ${backend.kind}`, () => {
+  describe(`two Express add-on processes sharing one ${backend.kind}`, () => {
     afterAll(() => backend.cleanUp(backend.namespace));
-    const env = { STORE_KIND: backend.kind, STORE_URL: backend.url, STORE_NAMESPACE: backend.namespace };
 
     it(
-      'an install through A authenticates on B; an uninstall through B is rejected on A at once (no cache)',
+      'a signed install through A authenticates on B; an uninstall through B is rejected on A at once (no cache)',
       async () => {
-        // Both start at once: with Postgres they race to create the schema and table.
-        const [a, b] = await Promise.all([startAddon(env), startAddon(env)]);
-        const clientKey = uniqueClientKey('two-processes');
-        const installation = sampleInstallation(clientKey);
+        const { product, balancer, a, b, stop } = await startDeployment(backend.kind, backend.url, backend.namespace);
+        try {
+          await balancer.routeTo(a);
+          expect((await product.install(balancer.url)).status).toBe(204);
 
-        await post(a, '/install', installation);
-        expect(await call(b, clientKey, installation.sharedSecret)).toEqual({
-          status: 200,
-          body: expect.objectContaining({ clientKey }),
-        });
-        expect((await call(a, clientKey, installation.sharedSecret)).status).toBe(200);
+          await balancer.routeTo(b);
+          expect(await callResource(product)).toEqual({
+            status: 200,
+            body: { clientKey: product.clientKey, pid: b.child.pid },
+          });
 
-        await post(b, '/uninstall', { clientKey });
-        expect(await call(a, clientKey, installation.sharedSecret)).toMatchObject({
-          status: 401,
-          body: { code: 'ERR_INVALID_ISSUER' },
-        });
+          expect((await product.uninstall()).status).toBe(204);
+          await balancer.routeTo(a);
+          expect(await callResource(product)).toMatchObject({ status: 401, body: { code: 'ERR_INVALID_ISSUER' } });
 
-        // A reinstall through B with a new secret: A refuses the old secret and accepts the new one.
-        await post(b, '/install', { ...installation, sharedSecret: 'rotated-secret' });
-        expect(await call(a, clientKey, installation.sharedSecret)).toMatchObject({
-          status: 401,
-          body: { code: 'ERR_INVALID_SIGNATURE' },
-        });
-        expect((await call(a, clientKey, 'rotated-secret')).status).toBe(200);
-        await Promise.all([stopChild(a.child), stopChild(b.child)]);
+          // A reinstall through B (new shared secret) authenticates on A with the new secret.
+          await balancer.routeTo(b);
+          expect((await product.install(balancer.url)).status).toBe(204);
+          await balancer.routeTo(a);
+          expect(await callResource(product)).toEqual({
+            status: 200,
+            body: { clientKey: product.clientKey, pid: a.child.pid },
+          });
+        } finally {
+          await stop();
+        }
       },
       TEST_TIMEOUT,
     );
 
     it(
-      `with cachedStore (ttl ${CACHE_TTL} ms), an uninstall through B is rejected on B at once and on A within the TTL`,
+      `with cachedStore (ttl ${CACHE_TTL} ms): an uninstall through B is rejected on B at once and on A within the TTL`,
       async () => {
-        const cached = { ...env, CACHE_TTL: String(CACHE_TTL) };
-        const [a, b] = await Promise.all([startAddon(cached), startAddon(cached)]);
-        const clientKey = uniqueClientKey('two-processes-cached');
-        const installation = sampleInstallation(clientKey);
+        const deployment = await startDeployment(backend.kind, backend.url, backend.namespace, CACHE_TTL);
+        const { product, balancer, a, b, stop } = deployment;
+        try {
+          await balancer.routeTo(a);
+          expect((await product.install(balancer.url)).status).toBe(204);
+          expect((await callResource(product)).status).toBe(200); // A now holds the record in its cache
+          // Misses are not cached, so B sees A's install on its first request.
+          await balancer.routeTo(b);
+          expect((await callResource(product)).status).toBe(200);
 
-        await post(a, '/install', installation);
-        // Misses are not cached, so B sees A's install on its first request.
-        expect((await call(b, clientKey, installation.sharedSecret)).status).toBe(200);
-        expect((await call(a, clientKey, installation.sharedSecret)).status).toBe(200);
-
-        await post(b, '/uninstall', { clientKey });
-        expect((await call(b, clientKey, installation.sharedSecret)).status).toBe(401);
-        // A may still serve its cached record until the entry (made before the uninstall) expires...
-        expect([200, 401]).toContain((await call(a, clientKey, installation.sharedSecret)).status);
-        // ...and once a full TTL has passed since the uninstall, it must refuse.
-        await sleep(CACHE_TTL + 250);
-        expect(await call(a, clientKey, installation.sharedSecret)).toMatchObject({
-          status: 401,
-          body: { code: 'ERR_INVALID_ISSUER' },
-        });
-        await Promise.all([stopChild(a.child), stopChild(b.child)]);
+          expect((await product.uninstall()).status).toBe(204);
+          expect((await callResource(product)).status).toBe(401);
+          // A may still serve its cached record until the entry (made before the uninstall) expires...
+          await balancer.routeTo(a);
+          expect([200, 401]).toContain((await callResource(product)).status);
+          // ...and once a full TTL has passed since the uninstall, it must refuse.
+          await sleep(CACHE_TTL + 250);
+          expect(await callResource(product)).toMatchObject({ status: 401, body: { code: 'ERR_INVALID_ISSUER' } });
+        } finally {
+          await stop();
+        }
       },
       TEST_TIMEOUT,
     );
