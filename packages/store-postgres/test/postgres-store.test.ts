@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
+import {
+  cachedStore,
+  createJwt,
+  encryptedStore,
+  StoreUnavailableError,
+  toErrorResponse,
+  verifyRequest,
+} from '@connect-jwt/core';
 import {
   closedPort,
   eventually,
@@ -33,9 +40,7 @@ afterAll(async () => {
 
 storeSuite('PostgresStore', () => new PostgresStore({ connectionString, schema }));
 storeSuite('cachedStore(encryptedStore(PostgresStore))', () =>
-  cachedStore(
-    encryptedStore(new PostgresStore({ connectionString, schema, table: 'encrypted' }), randomBytes(32).fill(9)),
-  ),
+  cachedStore(encryptedStore(new PostgresStore({ connectionString, schema, table: 'encrypted' }), Buffer.alloc(32, 9))),
 );
 
 describe('PostgresStore', () => {
@@ -143,7 +148,18 @@ describe('PostgresStore', () => {
       await store.set(installation);
       expect(await store.get(clientKey)).toEqual(installation);
 
+      const token = await createJwt(clientKey, installation.sharedSecret, { uri: '/panel' });
+      const request = { method: 'GET', url: '/panel', headers: { authorization: `JWT ${token}` } };
+      await expect(verifyRequest(request, { store })).resolves.toMatchObject({ clientKey });
+
       await proxy.cut();
+      // What an adapter answers meanwhile: 503 with Retry-After, never a 401.
+      const failure = await verifyRequest(request, { store }).catch((error: unknown) => error);
+      expect(toErrorResponse(failure)).toMatchObject({
+        status: 503,
+        headers: { 'retry-after': '1' },
+        body: { code: 'ERR_STORE_UNAVAILABLE' },
+      });
       for (let i = 0; i < 3; i++) {
         await expect(store.get(clientKey)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
       }
@@ -151,6 +167,7 @@ describe('PostgresStore', () => {
 
       await proxy.restore();
       expect(await eventually(() => store.get(clientKey))).toEqual(installation);
+      await expect(verifyRequest(request, { store })).resolves.toMatchObject({ clientKey });
     } finally {
       await store.close();
       await proxy.close();

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
+import {
+  cachedStore,
+  createJwt,
+  encryptedStore,
+  StoreUnavailableError,
+  toErrorResponse,
+  verifyRequest,
+} from '@connect-jwt/core';
 import {
   closedPort,
   eventually,
@@ -39,7 +46,7 @@ afterAll(async () => {
 
 storeSuite('RedisStore', () => new RedisStore({ url, prefix }));
 storeSuite('cachedStore(encryptedStore(RedisStore))', () =>
-  cachedStore(encryptedStore(new RedisStore({ url, prefix: `${prefix}enc:` }), randomBytes(32).fill(7))),
+  cachedStore(encryptedStore(new RedisStore({ url, prefix: `${prefix}enc:` }), Buffer.alloc(32, 7))),
 );
 
 describe('RedisStore', () => {
@@ -98,7 +105,18 @@ describe('RedisStore', () => {
       await store.set(installation);
       expect(await store.get(clientKey)).toEqual(installation);
 
+      const token = await createJwt(clientKey, installation.sharedSecret, { uri: '/panel' });
+      const request = { method: 'GET', url: '/panel', headers: { authorization: `JWT ${token}` } };
+      await expect(verifyRequest(request, { store })).resolves.toMatchObject({ clientKey });
+
       await proxy.cut();
+      // What an adapter answers meanwhile: 503 with Retry-After, never a 401.
+      const failure = await verifyRequest(request, { store }).catch((error: unknown) => error);
+      expect(toErrorResponse(failure)).toMatchObject({
+        status: 503,
+        headers: { 'retry-after': '1' },
+        body: { code: 'ERR_STORE_UNAVAILABLE' },
+      });
       for (let i = 0; i < 3; i++) {
         await expect(store.get(clientKey)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
       }
@@ -106,6 +124,7 @@ describe('RedisStore', () => {
 
       await proxy.restore();
       expect(await eventually(() => store.get(clientKey))).toEqual(installation);
+      await expect(verifyRequest(request, { store })).resolves.toMatchObject({ clientKey });
       expect(proxy.connections).toBeGreaterThan(0);
     } finally {
       await store.close();
