@@ -140,7 +140,7 @@ switch (job) {
   }
   case 'bench:http': {
     setUp();
-    pnpmRun(['exec', 'tsx', 'bench/http/run.ts', ...process.argv.slice(3)]);
+    must(process.execPath, [join(root, 'bench/http/run.mjs'), ...process.argv.slice(3)], { env });
     break;
   }
   case 'demo': {

@@ -2,13 +2,15 @@
 // of the canonical request), with no validation beyond it. Not safe to use: a yardstick.
 import { createHash, createHmac } from 'node:crypto';
 
-/** The token's issuer when it is valid for `GET&<path>&`, else undefined. */
-export function floorCheck(
-  method: string,
-  path: string,
-  authorization: string | undefined,
-  secrets: Map<string, string>,
-): string | undefined {
+/**
+ * The token's issuer when it is valid for `GET&<path>&`, else undefined.
+ * @param {string} method
+ * @param {string} path
+ * @param {string | undefined} authorization
+ * @param {Map<string, string>} secrets
+ * @returns {string | undefined}
+ */
+export function floorCheck(method, path, authorization, secrets) {
   if (authorization === undefined || !authorization.startsWith('JWT ')) return undefined;
   const token = authorization.slice(4);
   const first = token.indexOf('.');

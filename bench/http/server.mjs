@@ -1,9 +1,7 @@
-// One benchmark server in its own process, so its CPU time can be measured alone.
+// One benchmark server in its own process, so its CPU time can be measured alone. Plain
+// JavaScript run by node itself: a TypeScript loader in the server would be measured too.
 // argv: <framework> <variant>; tells the parent its port over IPC, answers `cpu` with process.cpuUsage().
-
-import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { MemoryStore } from '@connect-jwt/core';
 import { atlassianJwt as expressJwt } from '@connect-jwt/express';
 import { atlassianJwt as fastifyJwt } from '@connect-jwt/fastify';
@@ -11,16 +9,12 @@ import { atlassianJwt as koaJwt } from '@connect-jwt/koa';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
-import { floorCheck } from './floor.js';
+import { floorCheck } from './floor.mjs';
+import { TENANT } from './tenant.mjs';
 
-export const TENANT = {
-  clientKey: 'bench-tenant',
-  sharedSecret: 'bench-shared-secret-0123456789abcdef0123',
-  baseUrl: 'https://bench.atlassian.net',
-};
 const PAYLOAD = { hello: 'world' };
 const secrets = new Map([[TENANT.clientKey, TENANT.sharedSecret]]);
-const [framework, variant] = process.argv.slice(2) as [string, string];
+const [framework, variant] = process.argv.slice(2);
 
 async function connectJwtStore() {
   const store = new MemoryStore();
@@ -28,7 +22,7 @@ async function connectJwtStore() {
   return store;
 }
 
-async function startExpress(): Promise<Server> {
+async function startExpress() {
   const app = express();
   app.disable('x-powered-by');
   if (variant === 'connect-jwt') app.use(expressJwt({ store: await connectJwtStore() }));
@@ -45,15 +39,14 @@ async function startExpress(): Promise<Server> {
   return app.listen(0, '127.0.0.1');
 }
 
-/** atlassian-connect-express, configured from files in the working directory (set by the parent). */
-async function mountAce(app: express.Express): Promise<void> {
-  const require = createRequire(import.meta.url);
-  const ace = require('atlassian-connect-express');
+/** atlassian-connect-express, configured from the files in the working directory (set by the parent). */
+async function mountAce(app) {
+  const ace = createRequire(import.meta.url)('atlassian-connect-express');
   if (variant === 'ace-memory') ace.store.register('bench-memory', () => new AceMemoryAdapter());
   const quiet = { info() {}, warn() {}, error() {}, debug() {} };
   const addon = ace(app, {}, quiet);
   await addon.settings.set('clientInfo', { ...TENANT, key: 'bench-addon', productType: 'jira' }, TENANT.clientKey);
-  // ACE reads req.body.jwt; without a body parser Express 5 leaves req.body undefined and ACE answers 401.
+  // ACE reads req.body.jwt: without a body parser Express 5 leaves req.body undefined and ACE answers 401.
   app.use((req, _res, next) => {
     req.body ??= {};
     next();
@@ -61,20 +54,20 @@ async function mountAce(app: express.Express): Promise<void> {
   app.use(addon.authenticate());
 }
 
-/** The smallest store ACE accepts: its settings in a Map, as ACE's own adapters shape them. */
+/** The smallest store ACE accepts: its settings in a Map, shaped as ACE's own adapters return them. */
 class AceMemoryAdapter {
-  readonly #values = new Map<string, unknown>();
-  async get(key: string, clientKey: string) {
+  #values = new Map();
+  async get(key, clientKey) {
     return this.#values.get(`${clientKey}:${key}`) ?? null;
   }
-  async set(key: string, value: unknown, clientKey: string) {
+  async set(key, value, clientKey) {
     this.#values.set(`${clientKey}:${key}`, typeof value === 'string' ? JSON.parse(value) : value);
     return this.get(key, clientKey);
   }
-  async saveInstallation(value: unknown, clientKey: string) {
+  async saveInstallation(value, clientKey) {
     return this.set('clientInfo', value, clientKey);
   }
-  async del(key: string, clientKey: string) {
+  async del(key, clientKey) {
     this.#values.delete(`${clientKey}:${key}`);
   }
   async getAllClientInfos() {
@@ -85,7 +78,7 @@ class AceMemoryAdapter {
   }
 }
 
-async function startKoa(): Promise<Server> {
+async function startKoa() {
   const app = new Koa();
   if (variant === 'connect-jwt') app.use(koaJwt({ store: await connectJwtStore() }));
   if (variant === 'floor') {
@@ -100,12 +93,12 @@ async function startKoa(): Promise<Server> {
   return app.listen(0, '127.0.0.1');
 }
 
-async function startFastify(): Promise<Server> {
+async function startFastify() {
   const app = Fastify();
   if (variant === 'connect-jwt') await app.register(fastifyJwt, { store: await connectJwtStore() });
   if (variant === 'floor') {
     app.addHook('onRequest', async (request, reply) => {
-      const path = request.url.split('?')[0] as string;
+      const path = request.url.split('?')[0];
       if (floorCheck(request.method, path, request.headers.authorization, secrets) === undefined) {
         return reply.code(401).send();
       }
@@ -116,13 +109,13 @@ async function startFastify(): Promise<Server> {
   return app.server;
 }
 
-const starters: Record<string, () => Promise<Server>> = { express: startExpress, koa: startKoa, fastify: startFastify };
+const starters = { express: startExpress, koa: startKoa, fastify: startFastify };
 const start = starters[framework];
 if (start === undefined) throw new Error(`unknown framework ${framework}`);
 const server = await start();
 if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
 process.on('message', (message) => {
-  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+  if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
 });
 process.on('disconnect', () => process.exit(0));
-process.send?.({ port: (server.address() as AddressInfo).port });
+process.send({ port: server.address().port });
