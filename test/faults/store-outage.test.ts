@@ -30,7 +30,15 @@ import {
 import { recordRow } from '../../scripts/reliability/report.ts';
 import { settings } from '../../scripts/reliability/settings.ts';
 
-const pg: typeof import('pg') = createRequire(new URL('../../packages/store-postgres/', import.meta.url))('pg');
+// The driver is the Postgres store's dependency, not the workspace root's.
+interface PgClient {
+  connect(): Promise<unknown>;
+  query(text: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+const pg = createRequire(new URL('../../packages/store-postgres/', import.meta.url))('pg') as {
+  Client: new (config: { connectionString: string }) => PgClient;
+};
 
 const REDIS = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const POSTGRES = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
