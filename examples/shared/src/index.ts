@@ -1,3 +1,5 @@
+export type { DemoOptions, DemoStep } from './demo.js';
+export { runDemo } from './demo.js';
 export type { Descriptor } from './descriptor.js';
 export { loadDescriptor } from './descriptor.js';
 export type { GeneralPageOptions } from './general-page.js';

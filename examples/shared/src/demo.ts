@@ -1,0 +1,183 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '@connect-jwt/store-sqlite';
+import { createFakeProduct, type FakeProduct } from '@connect-jwt/testing';
+import type { StartOptions } from './run.js';
+import type { RunningAddon } from './serve.js';
+
+export interface DemoOptions {
+  /** Shown in the title, e.g. `express-addon`. */
+  name: string;
+  startAddon: (options: StartOptions) => Promise<RunningAddon>;
+  /** Where lines go; default `console.log`. */
+  print?: (line: string) => void;
+  /** ANSI colours; default off. */
+  color?: boolean;
+}
+
+/** One step as the demo saw it. */
+export interface DemoStep {
+  title: string;
+  expectedStatus: number;
+  status: number;
+  ok: boolean;
+  summary: string;
+}
+
+interface StepDefinition {
+  title: string;
+  request: string;
+  expectedStatus: number;
+  send: () => Promise<Response>;
+  summarize: (body: unknown) => string | Promise<string>;
+}
+
+type Body = Record<string, unknown> & {
+  code?: string;
+  message?: string;
+  event?: string;
+  issueKey?: string;
+  accountId?: string;
+  context?: { jira?: { issue?: { key?: string } } };
+};
+
+/** The Connect flow, one request per step, with the status each must get. */
+function flow(product: FakeProduct, addon: RunningAddon, store: SqliteStore): StepDefinition[] {
+  const user = `${product.accountId.slice(0, 12)}…`;
+  return [
+    {
+      title: 'install',
+      request: 'POST /installed (RS256 signed install)',
+      expectedStatus: 204,
+      send: () => product.install(addon.baseUrl),
+      summarize: () => `stored clientKey ${product.clientKey.slice(0, 8)}… and its shared secret`,
+    },
+    {
+      title: 'forged install',
+      request: 'POST /installed (HS256, attacker secret)',
+      expectedStatus: 401,
+      send: () => product.install(addon.baseUrl, { forgery: 'hs256' }),
+      summarize: async (body) => {
+        const stored = await store.get(product.clientKey);
+        const kept = stored?.sharedSecret === product.sharedSecret;
+        return `${(body as Body).code}, stored secret ${kept ? 'unchanged' : 'CHANGED'}`;
+      },
+    },
+    {
+      title: 'iframe load',
+      request: 'GET /hello?xdm_e=…&lic=…&tz=…&jwt=…',
+      expectedStatus: 200,
+      send: () => product.loadIframe('/hello'),
+      summarize: (body) =>
+        typeof body === 'string' && body.includes(product.accountId) ? `general page for ${user}` : 'unexpected page',
+    },
+    {
+      title: 'context call',
+      request: 'GET /api/context (context-qsh token)',
+      expectedStatus: 200,
+      send: async () => product.request('/api/context', { token: await product.contextToken() }),
+      summarize: (body) => `issue ${(body as Body).context?.jira?.issue?.key} for ${user}`,
+    },
+    {
+      title: 'webhook',
+      request: 'POST /webhooks/issue-created',
+      expectedStatus: 200,
+      send: () => product.webhook('/webhooks/issue-created', 'jira:issue_created'),
+      summarize: (body) => `${(body as Body).event} ${(body as Body).issueKey}`,
+    },
+    {
+      title: 'outbound call',
+      request: 'GET /api/myself → GET /rest/api/3/myself',
+      expectedStatus: 200,
+      send: async () => product.request('/api/myself', { token: await product.contextToken() }),
+      summarize: () => {
+        const call = product.received.at(-1);
+        return call ? `product checked iss=${call.appKey} and qsh: ${call.status}` : 'no call reached the product';
+      },
+    },
+    {
+      title: 'bad token',
+      request: 'GET /hello (token for another URL)',
+      expectedStatus: 401,
+      send: async () => product.request('/hello', { token: await product.hostToken({ url: '/other' }) }),
+      summarize: (body) => String((body as Body).code),
+    },
+    {
+      title: 'uninstall',
+      request: 'POST /uninstalled (RS256 signed)',
+      expectedStatus: 204,
+      send: () => product.uninstall(),
+      summarize: () => 'installation deleted',
+    },
+    {
+      title: 'after uninstall',
+      request: 'GET /hello?…&jwt=… (old secret)',
+      expectedStatus: 401,
+      send: () => product.loadIframe('/hello'),
+      summarize: (body) => `${(body as Body).code}: ${(body as Body).message}`,
+    },
+  ];
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * `npm run demo`: an example add-on on a free port with a throw-away SQLite store, driven by a fake
+ * Jira through install → iframe → context call → webhook → outbound call → uninstall, one line a
+ * step, so a newcomer sees what is signed, by whom, and what is refused.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const paint = (code: number, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const dataDir = mkdtempSync(join(tmpdir(), 'connect-jwt-demo-'));
+  const store = new SqliteStore(join(dataDir, 'installations.sqlite'));
+  const product = await createFakeProduct({ productType: 'jira' });
+  let addon: RunningAddon | undefined;
+  const steps: DemoStep[] = [];
+  try {
+    addon = await options.startAddon({ port: 0, host: '127.0.0.1', store, keyServerUrl: product.keyServerUrl });
+    print(paint(1, `connect-jwt demo: ${options.name} driven by a fake Jira`));
+    print('');
+    print(`  add-on   ${addon.baseUrl}  (descriptor at /atlassian-connect.json, SQLite store in a temp dir)`);
+    print(`  product  ${product.baseUrl}  (REST API; install keys at ${product.keyServerUrl})`);
+    print('');
+    for (const [index, definition] of flow(product, addon, store).entries()) {
+      const response = await definition.send();
+      const summary = await definition.summarize(await readBody(response));
+      const ok = response.status === definition.expectedStatus;
+      steps.push({
+        title: definition.title,
+        expectedStatus: definition.expectedStatus,
+        status: response.status,
+        ok,
+        summary,
+      });
+      const mark = ok ? paint(32, '✓') : paint(31, '✗');
+      const status = paint(ok ? 32 : 31, String(response.status));
+      print(
+        `${mark} ${String(index + 1).padStart(2)}. ${definition.title.padEnd(16)} ${definition.request.padEnd(42)} ${status}  ${summary}`,
+      );
+    }
+  } finally {
+    await addon?.close();
+    await product.close();
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const failures = steps.filter((step) => !step.ok).length;
+  print('');
+  print(
+    failures === 0
+      ? paint(32, 'every step answered as expected')
+      : paint(31, `${failures} step(s) answered unexpectedly`),
+  );
+  return steps;
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { startAddon } from '../../express-addon/src/app.js';
+import { runDemo } from '../src/index.js';
+
+describe('runDemo', () => {
+  it('drives the whole flow and every step gets the status it should', async () => {
+    const lines: string[] = [];
+    const steps = await runDemo({ name: 'express-addon', startAddon, print: (line) => lines.push(line) });
+    expect(steps.map((step) => [step.title, step.status])).toEqual([
+      ['install', 204],
+      ['forged install', 401],
+      ['iframe load', 200],
+      ['context call', 200],
+      ['webhook', 200],
+      ['outbound call', 200],
+      ['bad token', 401],
+      ['uninstall', 204],
+      ['after uninstall', 401],
+    ]);
+    expect(steps.every((step) => step.ok)).toBe(true);
+    expect(steps[1]?.summary).toBe('ERR_INVALID_INSTALL, stored secret unchanged');
+    expect(steps[5]?.summary).toBe('product checked iss=connect-jwt-express-example and qsh: 200');
+    expect(lines.at(-1)).toBe('every step answered as expected');
+    expect(lines.filter((line) => line.startsWith('✓'))).toHaveLength(9);
+  });
+});
