@@ -1,0 +1,271 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { computeQsh, createJwt, decodeUnverified } from '../../src/index.js';
+
+const SECRET = 'cli-shared-secret-0123456789abcdef';
+const NOW = 1_764_000_000_000;
+const URL_PATH = '/rest/api/3/issue/ABC-1?expand=names&fields=summary';
+
+async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    env,
+    now: () => NOW,
+  });
+  return { code, stdout, stderr };
+}
+
+const token = (options: Parameters<typeof createJwt>[2] = {}) =>
+  createJwt('client-key', SECRET, { method: 'GET', uri: URL_PATH, now: NOW, ...options });
+
+describe('connect-jwt qsh', () => {
+  it('prints the qsh of a request, stripping the base URL path', async () => {
+    const result = await cli([
+      'qsh',
+      '--method',
+      'GET',
+      '--url',
+      '/wiki/rest/api/space?b=2&a=1',
+      '--base-url',
+      'https://x.atlassian.net/wiki',
+    ]);
+    expect(result).toEqual({ code: 0, stdout: `${computeQsh('GET', '/rest/api/space?a=1&b=2')}\n`, stderr: '' });
+  });
+
+  it('exits 2 with usage for a missing option or an unknown one', async () => {
+    const missing = await cli(['qsh', '--method', 'GET']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--url is required/);
+    const unknown = await cli(['qsh', '--verb', 'GET']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/usage: connect-jwt/);
+  });
+});
+
+describe('connect-jwt sign', () => {
+  it('prints a token with iss, iat, exp, qsh and sub', async () => {
+    const result = await cli([
+      'sign',
+      '--iss',
+      'addon-key',
+      '--secret',
+      SECRET,
+      '--method',
+      'post',
+      '--url',
+      '/rest/api/3/issue',
+      '--expires-in',
+      '60',
+      '--sub',
+      'account-1',
+    ]);
+    expect(result.code).toBe(0);
+    expect(decodeUnverified(result.stdout.trim())).toEqual({
+      iss: 'addon-key',
+      iat: NOW / 1000,
+      exp: NOW / 1000 + 60,
+      qsh: computeQsh('POST', '/rest/api/3/issue'),
+      sub: 'account-1',
+    });
+  });
+
+  it('takes the secret from CONNECT_JWT_SECRET and signs context tokens', async () => {
+    const result = await cli(['sign', '--iss', 'k', '--method', 'GET', '--url', '/', '--context'], {
+      CONNECT_JWT_SECRET: SECRET,
+    });
+    expect(result.code).toBe(0);
+    expect(decodeUnverified(result.stdout.trim()).qsh).toBe('context-qsh');
+  });
+
+  it('exits 2 without a secret or with a bad --expires-in', async () => {
+    expect((await cli(['sign', '--iss', 'k', '--method', 'GET', '--url', '/'])).stderr).toMatch(/CONNECT_JWT_SECRET/);
+    const bad = await cli([
+      'sign',
+      '--iss',
+      'k',
+      '--secret',
+      's',
+      '--method',
+      'GET',
+      '--url',
+      '/',
+      '--expires-in',
+      'soon',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--expires-in/);
+  });
+});
+
+describe('connect-jwt decode', () => {
+  it('prints header and claims marked as unverified, and the expiry', async () => {
+    const result = await cli(['decode', await token()]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^UNVERIFIED/);
+    expect(result.stdout).toContain('"alg": "HS256"');
+    expect(result.stdout).toContain('"iss": "client-key"');
+    expect(result.stdout).toMatch(/expires in 180 s/);
+  });
+
+  it('accepts a pasted "JWT <token>" header value', async () => {
+    expect((await cli(['decode', `JWT ${await token()}`])).code).toBe(0);
+  });
+
+  it('exits 1 with ERR_TOKEN_MALFORMED for garbage, 2 without a token', async () => {
+    const garbage = await cli(['decode', 'not-a-token']);
+    expect(garbage.code).toBe(1);
+    expect(garbage.stderr).toMatch(/ERR_TOKEN_MALFORMED/);
+    expect((await cli(['decode'])).code).toBe(2);
+  });
+});
+
+describe('connect-jwt verify', () => {
+  const verifyArgs = (t: string, ...rest: string[]) => ['verify', t, '--method', 'GET', '--url', URL_PATH, ...rest];
+
+  it('exits 0 for a valid token', async () => {
+    const now = Date.now();
+    const fresh = await createJwt('client-key', SECRET, { uri: URL_PATH, subject: 'acc', now });
+    const result = await cli(verifyArgs(fresh, '--secret', SECRET));
+    expect(result).toMatchObject({ code: 0, stdout: 'valid: iss=client-key sub=acc\n' });
+  });
+
+  it('exits 1 printing the error code: wrong secret, expired, qsh mismatch (with the canonical request)', async () => {
+    const fresh = await createJwt('client-key', SECRET, { uri: URL_PATH });
+    const wrong = await cli(verifyArgs(fresh, '--secret', 'other'));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^invalid: ERR_INVALID_SIGNATURE/);
+
+    const expired = await cli(verifyArgs(await token(), '--secret', SECRET));
+    expect(expired.code).toBe(1);
+    expect(expired.stderr).toMatch(/ERR_TOKEN_EXPIRED/);
+
+    const elsewhere = await cli(['verify', fresh, '--method', 'GET', '--url', '/other', '--secret', SECRET]);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toMatch(/ERR_QSH_MISMATCH/);
+    expect(elsewhere.stderr).toMatch(/canonical request: +GET&\/other&/);
+  });
+
+  it('honours --qsh and --base-url, with the secret from the environment', async () => {
+    const context = await createJwt('client-key', SECRET, { context: true });
+    expect((await cli(verifyArgs(context), { CONNECT_JWT_SECRET: SECRET })).code).toBe(1);
+    expect((await cli(verifyArgs(context, '--qsh', 'context'), { CONNECT_JWT_SECRET: SECRET })).code).toBe(0);
+    const mounted = await createJwt('client-key', SECRET, { uri: '/panel' });
+    const args = ['verify', mounted, '--method', 'GET', '--url', '/addon/panel', '--secret', SECRET];
+    expect((await cli(args)).code).toBe(1);
+    expect((await cli([...args, '--base-url', 'https://apps.example.com/addon'])).code).toBe(0);
+  });
+
+  it('exits 2 for a bad --qsh mode', async () => {
+    const result = await cli(verifyArgs(await token(), '--secret', SECRET, '--qsh', 'loose'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--qsh/);
+  });
+});
+
+describe('connect-jwt explain', () => {
+  const explain = (t: string | undefined, url: string, ...rest: string[]) =>
+    cli(['explain', ...(t === undefined ? [] : [t]), '--method', 'GET', '--url', url, ...rest]);
+
+  it('without a token prints the canonical request and its qsh', async () => {
+    const result = await explain(undefined, '/rest/api/3/search?jql=a%20b&maxResults=5');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('canonical request:  GET&/rest/api/3/search&jql=a%20b&maxResults=5');
+    expect(result.stdout).toContain(computeQsh('GET', '/rest/api/3/search?jql=a%20b&maxResults=5'));
+  });
+
+  it('says when the qsh matches, and shows an expired token', async () => {
+    const result = await explain(await token(), URL_PATH);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/result: +qsh matches/);
+    expect(result.stdout).toMatch(/expires in 180 s/);
+    const old = await createJwt('client-key', SECRET, { uri: URL_PATH, now: NOW - 3600_000 });
+    expect((await explain(old, URL_PATH)).stdout).toMatch(/EXPIRED 3420 s ago/);
+  });
+
+  it('finds a base path that should be stripped (Confluence /wiki)', async () => {
+    const t = await token({ uri: '/rest/api/content?limit=5' });
+    const result = await explain(t, '/wiki/rest/api/content?limit=5');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/qsh does NOT match/);
+    expect(result.stdout).toMatch(/without "\/wiki"/);
+    expect((await explain(t, '/wiki/rest/api/content?limit=5', '--base-url', 'https://x.net/wiki')).code).toBe(0);
+  });
+
+  it('finds a signer that did not strip its context path', async () => {
+    const t = await token({ uri: '/wiki/rest/api/content' });
+    expect((await explain(t, '/rest/api/content')).stdout).toMatch(/with "\/wiki" in front/);
+  });
+
+  it('recognises a context token', async () => {
+    const result = await explain(await token({ context: true }), URL_PATH);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/context token/);
+  });
+
+  it('finds a token minted for another method', async () => {
+    const result = await explain(await token({ method: 'POST' }), URL_PATH);
+    expect(result.stdout).toMatch(/signed for POST, not GET/);
+  });
+
+  it('finds a token minted for the same path with another query', async () => {
+    const bare = await explain(await token({ uri: '/rest/api/3/issue/ABC-1' }), URL_PATH);
+    expect(bare.stdout).toMatch(/without any query parameters/);
+    const fewer = await explain(await token({ uri: '/rest/api/3/issue/ABC-1?expand=names' }), URL_PATH);
+    expect(fewer.stdout).toMatch(/without the parameter "fields=summary"/);
+  });
+
+  it('finds a token signed for the decoded path', async () => {
+    const result = await explain(await token({ uri: '/files/a b.txt' }), '/files/a%20b.txt');
+    expect(result.stdout).toMatch(/percent-decoded path/);
+  });
+
+  it('says so when no common mistake explains the difference', async () => {
+    const result = await explain(await token({ uri: '/completely/different?x=1' }), URL_PATH);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/no common mistake reproduces/);
+  });
+
+  it('reports a token without qsh', async () => {
+    const { encode } = await import('../../src/index.js');
+    const result = await explain(await encode({ iss: 'k', exp: NOW / 1000 + 60 }, SECRET), URL_PATH);
+    expect(result.stdout).toMatch(/no usable "qsh" claim/);
+  });
+});
+
+describe('connect-jwt (the bin)', () => {
+  it('prints usage for help and exits 2 for an unknown command', async () => {
+    expect((await cli(['help'])).stdout).toMatch(/^usage: connect-jwt/);
+    expect((await cli(['--help'])).code).toBe(0);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect((await cli([])).code).toBe(2);
+  });
+
+  it('runs as a process and sets the exit code', () => {
+    const entry = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+    const ok = spawnSync(process.execPath, ['--import', 'tsx', entry, 'qsh', '--method', 'GET', '--url', '/x'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout.trim()).toBe(computeQsh('GET', '/x'));
+    const bad = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', entry, 'verify', 'a.b.c', '--method', 'GET', '--url', '/', '--secret', 's'],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/ERR_/);
+  });
+});
