@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningAddon, StartOptions } from '@connect-jwt/example-shared';
 import { SqliteStore } from '@connect-jwt/store-sqlite';
-import { createFakeProduct, type FakeProduct, type InstallForgery } from '@connect-jwt/testing';
+import { createFakeProduct, type InstallForgery } from '@connect-jwt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAddon as startExpressAddon } from '../../examples/express-addon/src/app.js';
 import { startAddon as startFastifyAddon } from '../../examples/fastify-addon/src/app.js';
