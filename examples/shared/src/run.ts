@@ -27,13 +27,23 @@ export async function runFromEnv(
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new TypeError(`PORT must be a port number: ${env.PORT}`);
   const { store, description } = openStore({ env });
-  const addon = await startAddon({
-    port,
-    store,
-    ...(env.HOST && { host: env.HOST }),
-    ...(env.BASE_URL && { baseUrl: env.BASE_URL }),
-    ...(env.KEY_SERVER_URL && { keyServerUrl: env.KEY_SERVER_URL }),
-  });
+  let addon: RunningAddon;
+  try {
+    addon = await startAddon({
+      port,
+      store,
+      ...(env.HOST && { host: env.HOST }),
+      ...(env.BASE_URL && { baseUrl: env.BASE_URL }),
+      ...(env.KEY_SERVER_URL && { keyServerUrl: env.KEY_SERVER_URL }),
+    });
+  } catch (error) {
+    await store.close?.();
+    if ((error as { code?: string }).code === 'EADDRINUSE') {
+      console.error(`${name}: port ${port} is in use; set PORT to another one (PORT=3001 npm start)`);
+      process.exit(1);
+    }
+    throw error;
+  }
   console.log(`${name} listening on ${addon.url} (store: ${description})`);
   console.log(`descriptor: ${addon.baseUrl}/atlassian-connect.json`);
   const stop = () => {
