@@ -112,7 +112,14 @@ export class PostgresStore implements SecretStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#ownsPool) await this.#pool.end().catch(() => {});
+    if (!this.#ownsPool) return;
+    // Ending a connection waits for the server's goodbye, which a dead link never sends: bounded.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#queryTimeout);
+    });
+    await Promise.race([this.#pool.end().catch(() => {}), bound]);
+    clearTimeout(timer);
   }
 
   async #query<Row extends pg.QueryResultRow>(

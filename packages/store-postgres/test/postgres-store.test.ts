@@ -174,6 +174,30 @@ describe('PostgresStore', () => {
     }
   }, 60_000);
 
+  it('a link that goes silent without closing (half-open) fails with 503 and recovers once the server answers', async () => {
+    const proxy = new TcpProxy({ targetHost: target.hostname, targetPort });
+    await proxy.start();
+    const store = new PostgresStore({
+      connectionString: urlThrough(proxy.address),
+      schema,
+      connectTimeout: 500,
+      queryTimeout: 500,
+    });
+    const clientKey = uniqueClientKey('stall');
+    const installation = sampleInstallation(clientKey);
+    try {
+      await store.set(installation);
+      proxy.stall();
+      await expect(store.get(clientKey)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+      await proxy.restore();
+      // The stalled connection never answers again: only a new one can recover.
+      expect(await eventually(() => store.get(clientKey))).toEqual(installation);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  }, 60_000);
+
   it('rejects bad options at setup with a TypeError naming the option', () => {
     expect(() => new PostgresStore('mysql://x')).toThrow(/options\.connectionString/);
     expect(() => new PostgresStore({ schema: 'a"; DROP' })).toThrow(/options\.schema/);

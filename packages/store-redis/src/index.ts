@@ -34,8 +34,9 @@ const DEFAULT_PREFIX = 'connect-jwt:installation:';
  */
 export class RedisStore implements SecretStore {
   readonly prefix: string;
-  readonly #client: RedisLikeClient;
-  readonly #owned: RedisClientType | undefined;
+  #client: RedisLikeClient;
+  #owned: RedisClientType | undefined;
+  readonly #url: string | undefined;
   readonly #connectTimeout: number;
   readonly #commandTimeout: number;
   #connecting: Promise<unknown> | undefined;
@@ -60,29 +61,16 @@ export class RedisStore implements SecretStore {
       }
       if (settings.url !== undefined) throw new TypeError('RedisStore: give options.url or options.client, not both');
       this.#client = settings.client as RedisLikeClient;
+      this.#url = undefined;
       return;
     }
     const url = settings.url ?? DEFAULT_URL;
     if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
       throw new TypeError('RedisStore: options.url must be a redis:// or rediss:// URL');
     }
-    const owned = createClient({
-      url,
-      // Fail fast while disconnected: a queued command would hold the request until reconnection.
-      disableOfflineQueue: true,
-      commandOptions: { timeout: this.#commandTimeout },
-      socket: {
-        connectTimeout: this.#connectTimeout,
-        // Keep retrying (never give up: the server may come back), backing off to one second.
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 5), 1000),
-      },
-    }) as RedisClientType;
-    // node-redis emits 'error' on every failed (re)connection; unheard, it would crash the process.
-    owned.on('error', (error: unknown) => {
-      this.#lastError = error;
-    });
-    this.#owned = owned;
-    this.#client = owned as unknown as RedisLikeClient;
+    this.#url = url;
+    this.#owned = this.#createClient();
+    this.#client = this.#owned as unknown as RedisLikeClient;
   }
 
   async get(clientKey: string): Promise<Installation | undefined> {
@@ -129,11 +117,60 @@ export class RedisStore implements SecretStore {
     if (this.#closed) throw new StoreUnavailableError('the Redis store has been closed');
     try {
       if (!this.#client.isReady) await this.#waitUntilReady();
-      return await send();
+      return await this.#withDeadline(send());
     } catch (cause) {
       if (cause instanceof StoreUnavailableError) throw cause;
       throw new StoreUnavailableError(`Redis could not ${operation} the installation`, { cause });
     }
+  }
+
+  // node-redis times a command out only while it waits to be written; once sent, it waits for
+  // the reply for as long as the connection stays open. This deadline covers the whole call.
+  #withDeadline<T>(pending: Promise<T>): Promise<T> {
+    // The reply may still come (or the connection fail) after the deadline: nobody awaits it then.
+    pending.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.#replaceClient();
+        reject(new StoreUnavailableError(`Redis did not answer within ${this.#commandTimeout} ms`));
+      }, this.#commandTimeout);
+    });
+    return Promise.race([pending, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  #createClient(): RedisClientType {
+    const client = createClient({
+      url: this.#url,
+      // Fail fast while disconnected: a queued command would hold the request until reconnection.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: this.#connectTimeout,
+        // Keep retrying (never give up: the server may come back), backing off to one second.
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 5), 1000),
+      },
+    }) as RedisClientType;
+    // node-redis emits 'error' on every failed (re)connection; unheard, it would crash the process.
+    client.on('error', (error: unknown) => {
+      this.#lastError = error;
+    });
+    return client;
+  }
+
+  // A command that timed out on an open connection means the link may be half-open (the peer is
+  // gone without a FIN or RST): the connection would stay useless until TCP keepalive gives up,
+  // minutes later. A fresh client (connected on the next call) recovers once the server answers.
+  #replaceClient(): void {
+    const stale = this.#owned;
+    if (!stale || this.#closed) return;
+    const fresh = this.#createClient();
+    this.#owned = fresh;
+    this.#client = fresh as unknown as RedisLikeClient;
+    this.#connecting = undefined;
+    this.#readyWait = undefined;
+    try {
+      stale.destroy();
+    } catch {}
   }
 
   // One shared wait (one 'ready' listener, one timer) however many calls arrive while disconnected.
@@ -145,12 +182,13 @@ export class RedisStore implements SecretStore {
         this.#connecting = undefined;
       });
     }
-    this.#readyWait ??= new Promise<void>((resolve, reject) => {
+    if (this.#readyWait) return this.#readyWait;
+    const wait = new Promise<void>((resolve, reject) => {
       const client = this.#client;
       const settle = (error?: StoreUnavailableError) => {
         clearTimeout(timer);
         client.off('ready', onReady);
-        this.#readyWait = undefined;
+        if (this.#readyWait === wait) this.#readyWait = undefined;
         if (error) reject(error);
         else resolve();
       };
@@ -165,7 +203,8 @@ export class RedisStore implements SecretStore {
       client.on('ready', onReady);
       if (client.isReady) settle();
     });
-    return this.#readyWait;
+    this.#readyWait = wait;
+    return wait;
   }
 }
 

@@ -132,6 +132,25 @@ describe('RedisStore', () => {
     }
   }, 60_000);
 
+  it('a link that goes silent without closing (half-open) fails with 503 and recovers once the server answers', async () => {
+    const proxy = new TcpProxy({ targetHost: target.hostname, targetPort: Number(target.port || 6379) });
+    await proxy.start();
+    const store = new RedisStore({ url: `redis://${proxy.address}`, connectTimeout: 500, commandTimeout: 500, prefix });
+    const clientKey = uniqueClientKey('stall');
+    const installation = sampleInstallation(clientKey);
+    try {
+      await store.set(installation);
+      proxy.stall();
+      await expect(store.get(clientKey)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+      await proxy.restore();
+      // The stalled connection never answers again: only a new one can recover.
+      expect(await eventually(() => store.get(clientKey))).toEqual(installation);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  }, 60_000);
+
   it('rejects bad options at setup with a TypeError naming the option', () => {
     expect(() => new RedisStore('http://localhost')).toThrow(/options\.url/);
     expect(() => new RedisStore({ connectTimeout: 0 })).toThrow(/options\.connectTimeout/);

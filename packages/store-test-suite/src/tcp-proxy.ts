@@ -10,8 +10,9 @@ export interface TcpProxyOptions {
 
 /**
  * A TCP proxy for fault tests: put it between a client and a real server, then `cut()` the link
- * (every open connection is reset and new ones are refused), `restore()` it, or `blackhole()` it
- * (connections are accepted but nothing is forwarded: requests hang until the client's timeout).
+ * (every open connection is reset and new ones are refused), `restore()` it, `blackhole()` it
+ * (connections are accepted but nothing is forwarded: requests hang until the client's timeout),
+ * or `stall()` it (open connections go silent without closing, like a peer that vanished).
  */
 export class TcpProxy {
   readonly targetHost: string;
@@ -21,6 +22,7 @@ export class TcpProxy {
   #mode: 'forward' | 'blackhole' = 'forward';
   readonly #sockets = new Set<Socket>();
   readonly #clients = new Set<Socket>();
+  readonly #pairs = new Map<Socket, Socket>();
 
   constructor(options: TcpProxyOptions) {
     this.targetHost = options.targetHost ?? '127.0.0.1';
@@ -67,6 +69,7 @@ export class TcpProxy {
     for (const socket of this.#sockets) socket.resetAndDestroy();
     this.#sockets.clear();
     this.#clients.clear();
+    this.#pairs.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -81,6 +84,23 @@ export class TcpProxy {
     await this.cut();
     this.#mode = 'blackhole';
     await this.start();
+  }
+
+  /**
+   * A half-open link: open connections stay open but carry nothing more in either direction (no
+   * FIN, no RST: the client only notices through its own timeouts), and new connections are
+   * accepted but not forwarded. `restore()` forwards new connections again; stalled ones stay
+   * silent, as a connection to a vanished peer does.
+   */
+  stall(): void {
+    this.#mode = 'blackhole';
+    for (const [client, upstream] of this.#pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    this.#pairs.clear();
   }
 
   /** Stops the proxy for good. */
@@ -100,6 +120,8 @@ export class TcpProxy {
     client.on('error', () => upstream.destroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
+    this.#pairs.set(client, upstream);
+    client.on('close', () => this.#pairs.delete(client));
     client.pipe(upstream);
     upstream.pipe(client);
   }

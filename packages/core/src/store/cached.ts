@@ -105,6 +105,8 @@ class LruCachedStore implements CachedStore {
     try {
       await this.inner.set(installation);
     } catch (cause) {
+      // A store refusing a malformed record is a programming error, not an outage: keep it as is.
+      if (cause instanceof TypeError) throw cause;
       throw asStoreError(cause);
     } finally {
       // Invalidate even after a failed write: the backend may or may not hold the new record.

@@ -184,6 +184,17 @@ describe('cachedStore', () => {
     expect(await store.get('a')).toEqual(record('a'));
   });
 
+  it('passes on the TypeError of a store refusing a malformed record', async () => {
+    const refusing = {
+      get: async () => undefined,
+      set: async () => {
+        throw new TypeError('set: installation.clientKey must be a string');
+      },
+      delete: async () => {},
+    };
+    await expect(cachedStore(refusing).set({} as Installation)).rejects.toThrow(TypeError);
+  });
+
   it('clear() forgets cached records', async () => {
     const backend = new CountingStore();
     const store = cachedStore(backend);
