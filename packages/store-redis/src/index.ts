@@ -106,11 +106,14 @@ export class RedisStore implements SecretStore {
       owned.destroy();
       return;
     }
-    try {
-      await owned.close();
-    } catch {
-      if (owned.isOpen) owned.destroy();
-    }
+    // close() waits for the replies of pending commands, which a dead link never sends: bounded.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.#commandTimeout);
+    });
+    const outcome = await Promise.race([owned.close().catch(() => 'failed' as const), bound]);
+    clearTimeout(timer);
+    if (outcome !== undefined && owned.isOpen) owned.destroy();
   }
 
   async #command<T>(operation: string, send: () => Promise<T>): Promise<T> {

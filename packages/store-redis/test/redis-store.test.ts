@@ -151,6 +151,21 @@ describe('RedisStore', () => {
     }
   }, 60_000);
 
+  it('close() returns even while a command waits on a silent link', async () => {
+    const proxy = new TcpProxy({ targetHost: target.hostname, targetPort: Number(target.port || 6379) });
+    await proxy.start();
+    const store = new RedisStore({ url: `redis://${proxy.address}`, commandTimeout: 1000, prefix });
+    try {
+      await store.get('warm-up');
+      proxy.stall();
+      const pending = expect(store.get('k')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+      await store.close();
+      await pending;
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
   it('rejects bad options at setup with a TypeError naming the option', () => {
     expect(() => new RedisStore('http://localhost')).toThrow(/options\.url/);
     expect(() => new RedisStore({ connectTimeout: 0 })).toThrow(/options\.connectTimeout/);
