@@ -1,6 +1,7 @@
-// A small benchmark harness: every case runs in the same process, interleaved round by round
-// (the order rotates each round), so CPU frequency changes and other load hit all cases alike.
-// The median of the rounds is reported, which shrugs off a round disturbed by other work.
+// A small benchmark harness: every case runs in the same process, interleaved in short slices
+// (the order rotates each slice), so CPU frequency changes and other load hit all cases alike.
+// Each round adds up its slices; ratios are taken within a round and the median over rounds is
+// reported, which shrugs off a round disturbed by other work.
 import { performance } from 'node:perf_hooks';
 
 export interface BenchCase {
@@ -14,6 +15,8 @@ export interface BenchOptions {
   rounds?: number;
   /** Milliseconds each case runs per round; default 300. */
   roundMs?: number;
+  /** Milliseconds of one uninterrupted run of a case within a round; default 10. */
+  sliceMs?: number;
   /** Milliseconds of un-measured warm-up per case, so the JIT has settled; default 500. */
   warmupMs?: number;
   /** The case the others are compared with (the `× baseline` column); default the last case. */
@@ -34,8 +37,13 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** Runs `fn` for about `ms` milliseconds; returns operations per second. */
-async function measure(fn: () => unknown, ms: number, asynchronous: boolean): Promise<number> {
+interface Sample {
+  operations: number;
+  milliseconds: number;
+}
+
+/** Runs `fn` for about `ms` milliseconds; returns how many operations ran in how long. */
+async function measure(fn: () => unknown, ms: number, asynchronous: boolean): Promise<Sample> {
   let operations = 0;
   const start = performance.now();
   const deadline = start + ms;
@@ -46,7 +54,7 @@ async function measure(fn: () => unknown, ms: number, asynchronous: boolean): Pr
     operations += BATCH;
     now = performance.now();
   } while (now < deadline);
-  return (operations * 1000) / (now - start);
+  return { operations, milliseconds: now - start };
 }
 
 function median(values: number[]): number {
@@ -71,18 +79,34 @@ export async function runBench(cases: BenchCase[], options: BenchOptions = {}): 
     if (isThenable(first)) await first;
   }
   for (const benchCase of cases) await measure(benchCase.fn, warmupMs, asynchronous.get(benchCase) as boolean);
+  const sliceMs = options.sliceMs ?? 10;
+  const slices = Math.max(1, Math.round(roundMs / sliceMs));
   const samples = new Map<BenchCase, number[]>(cases.map((c) => [c, []]));
   for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < cases.length; i++) {
-      const benchCase = cases[(round + i) % cases.length] as BenchCase;
-      const opsPerSecond = await measure(benchCase.fn, roundMs, asynchronous.get(benchCase) as boolean);
-      samples.get(benchCase)?.push(opsPerSecond);
+    const totals = new Map<BenchCase, Sample>(cases.map((c) => [c, { operations: 0, milliseconds: 0 }]));
+    for (let slice = 0; slice < slices; slice++) {
+      for (let i = 0; i < cases.length; i++) {
+        const benchCase = cases[(slice + i) % cases.length] as BenchCase;
+        const sample = await measure(benchCase.fn, sliceMs, asynchronous.get(benchCase) as boolean);
+        const total = totals.get(benchCase) as Sample;
+        total.operations += sample.operations;
+        total.milliseconds += sample.milliseconds;
+      }
+    }
+    for (const benchCase of cases) {
+      const total = totals.get(benchCase) as Sample;
+      samples.get(benchCase)?.push((total.operations * 1000) / total.milliseconds);
     }
   }
   return cases.map((c) => {
     const perRound = samples.get(c) as number[];
     return { name: c.name, opsPerSecond: median(perRound), rounds: perRound };
   });
+}
+
+/** Median over rounds of `result`'s time per operation divided by `base`'s in the same round. */
+export function costRatio(result: BenchResult, base: BenchResult): number {
+  return median(result.rounds.map((ops, round) => (base.rounds[round] as number) / ops));
 }
 
 /** A plain-text table: ops/s and each case's cost relative to the baseline (time per op ÷ baseline's). */
@@ -95,10 +119,10 @@ export function formatTable(results: BenchResult[], baseline?: string): string {
       r.name,
       Math.round(r.opsPerSecond).toLocaleString('en-US'),
       `±${(spread * 50).toFixed(0)}%`,
-      `${(base.opsPerSecond / r.opsPerSecond).toFixed(2)}×`,
+      `${costRatio(r, base).toFixed(2)}×`,
     ];
   });
-  const header = ['case', 'ops/s (median)', 'spread', `cost vs ${base.name}`];
+  const header = ['case', 'ops/s (median)', 'spread', `cost vs ${base.name} (median per round)`];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: string[]) =>
     cells

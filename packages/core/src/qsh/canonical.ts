@@ -92,10 +92,21 @@ function canonicalPath(rawPath: string, baseUrl: string | undefined): string {
   return path.includes('&') ? path.replace(AMPERSAND, '%26') : path;
 }
 
-type Parameters = Map<string, string[]>;
+/** Decoded parameters in arrival order, as parallel arrays (no per-parameter objects on the hot path). */
+class Parameters {
+  readonly names: string[] = [];
+  readonly values: string[] = [];
+
+  add(name: string, value: string): void {
+    // The token itself cannot be part of what it signs.
+    if (name === 'jwt') return;
+    this.names.push(name);
+    this.values.push(value);
+  }
+}
 
 function collectParameters(method: string, rawQuery: string, options: CanonicalRequestOptions | undefined): Parameters {
-  const params: Parameters = new Map();
+  const params = new Parameters();
   const queryCount = addQueryParameters(params, rawQuery);
   const policy = options?.formParams ?? 'none';
   const body = options?.body;
@@ -107,28 +118,24 @@ function collectParameters(method: string, rawQuery: string, options: CanonicalR
   return params;
 }
 
-function addValue(params: Parameters, name: string, value: string): void {
-  // The token itself cannot be part of what it signs.
-  if (name === 'jwt') return;
-  const values = params.get(name);
-  if (values === undefined) params.set(name, [value]);
-  else values.push(value);
-}
-
 /** Adds each `name=value` of the raw query; returns how many parameters (including `jwt`) it held. */
 function addQueryParameters(params: Parameters, rawQuery: string): number {
   if (rawQuery === '') return 0;
+  // Most queries hold nothing to decode: one scan here spares one per name and value.
+  const plain = rawQuery.indexOf('%') === -1 && rawQuery.indexOf('+') === -1;
   let count = 0;
   let start = 0;
   while (start <= rawQuery.length) {
     let end = rawQuery.indexOf('&', start);
     if (end === -1) end = rawQuery.length;
     if (end > start) {
-      const pair = rawQuery.slice(start, end);
-      const eq = pair.indexOf('=');
-      const name = decodeQueryComponent(eq === -1 ? pair : pair.slice(0, eq));
-      const value = eq === -1 ? '' : decodeQueryComponent(pair.slice(eq + 1));
-      addValue(params, name, value);
+      const eq = rawQuery.indexOf('=', start);
+      const hasValue = eq !== -1 && eq < end;
+      const rawName = rawQuery.slice(start, hasValue ? eq : end);
+      const rawValue = hasValue ? rawQuery.slice(eq + 1, end) : '';
+      const name = plain ? rawName : decodeQueryComponent(rawName);
+      const value = plain ? rawValue : decodeQueryComponent(rawValue);
+      params.add(name, value);
       count++;
     }
     start = end + 1;
@@ -139,35 +146,64 @@ function addQueryParameters(params: Parameters, rawQuery: string): number {
 function addBodyParameters(params: Parameters, body: FormBody): void {
   for (const name of Object.keys(body)) {
     const value = body[name];
-    if (typeof value === 'string') addValue(params, name, value);
+    if (typeof value === 'string') params.add(name, value);
     else if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === 'string') addValue(params, name, item);
+      for (const item of value) if (typeof item === 'string') params.add(name, item);
     }
   }
+}
+
+/**
+ * `name=value` pairs sorted by name (encoded or raw, see ParameterOrder); a repeated name becomes one
+ * entry whose raw values are sorted in UTF-16 order, each encoded, joined by a literal comma.
+ */
+function canonicalQuery(params: Parameters, order: ParameterOrder): string {
+  const { names, values } = params;
+  const count = names.length;
+  if (count === 0) return '';
+  const encodedNames = names.map(encodeRfc3986);
+  const keys = order === 'encoded' ? encodedNames : names;
+  const sorted = sortPositions(keys, names, values);
+  let out = '';
+  let previous = -1;
+  for (const i of sorted) {
+    const value = encodeRfc3986(values[i] as string);
+    if (previous !== -1 && names[i] === names[previous]) out += `,${value}`;
+    else out += `${previous === -1 ? '' : '&'}${encodedNames[i]}=${value}`;
+    previous = i;
+  }
+  return out;
+}
+
+/**
+ * Positions 0..n-1 ordered by (key, name, value), which puts each name's values together and in
+ * order: insertion sort for the usual handful (no comparator closure per request), built-in beyond.
+ */
+function sortPositions(keys: string[], names: string[], values: string[]): number[] {
+  const count = keys.length;
+  const positions = new Array<number>(count);
+  for (let i = 0; i < count; i++) positions[i] = i;
+  if (count > 16) return positions.sort((a, b) => comparePositions(keys, names, values, a, b));
+  for (let i = 1; i < count; i++) {
+    const current = positions[i] as number;
+    let j = i - 1;
+    while (j >= 0 && comparePositions(keys, names, values, positions[j] as number, current) > 0) {
+      positions[j + 1] = positions[j] as number;
+      j--;
+    }
+    positions[j + 1] = current;
+  }
+  return positions;
+}
+
+function comparePositions(keys: string[], names: string[], values: string[], a: number, b: number): number {
+  return (
+    compareCodeUnits(keys[a] as string, keys[b] as string) ||
+    compareCodeUnits(names[a] as string, names[b] as string) ||
+    compareCodeUnits(values[a] as string, values[b] as string)
+  );
 }
 
 function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function canonicalQuery(params: Parameters, order: ParameterOrder): string {
-  if (params.size === 0) return '';
-  const entries: Array<[sortKey: string, encodedName: string, values: string[]]> = [];
-  for (const [name, values] of params) {
-    const encodedName = encodeRfc3986(name);
-    entries.push([order === 'encoded' ? encodedName : name, encodedName, values]);
-  }
-  entries.sort((a, b) => compareCodeUnits(a[0], b[0]));
-  let out = '';
-  for (const [, encodedName, values] of entries) {
-    if (out !== '') out += '&';
-    out += `${encodedName}=`;
-    if (values.length === 1) out += encodeRfc3986(values[0] as string);
-    else {
-      // Repeated parameters: raw values in UTF-16 order, each encoded, joined by a literal comma.
-      values.sort(compareCodeUnits);
-      out += values.map(encodeRfc3986).join(',');
-    }
-  }
-  return out;
 }

@@ -29,6 +29,10 @@ export function extractToken(request: ConnectRequest, options: ExtractOptions): 
     if (value.length > options.maxTokenLength + 64) {
       throw new MalformedTokenError(`the token is longer than ${options.maxTokenLength} characters`);
     }
+    if (isPlainJwtHeader(value)) {
+      found.consider(value.slice(4));
+      continue;
+    }
     const match = JWT_SCHEME.exec(value);
     if (match) found.consider(match[1] as string);
     else if (value.trim() !== '') otherScheme = true;
@@ -55,6 +59,17 @@ export function extractToken(request: ConnectRequest, options: ExtractOptions): 
     );
   }
   return token;
+}
+
+/**
+ * `JWT <token>` exactly as products send it: no regex pass over a ~400-character header. Any other
+ * spelling (lower case, extra spaces) takes the regex; a token with other whitespace inside is
+ * refused later as malformed, as it could never verify anyway.
+ */
+function isPlainJwtHeader(value: string): boolean {
+  const last = value.charCodeAt(value.length - 1);
+  // A trailing character beyond printable ASCII may be Unicode whitespace the regex would trim.
+  return value.startsWith('JWT ') && value.indexOf(' ', 4) === -1 && last > 32 && last < 127;
 }
 
 class TokenCandidates {

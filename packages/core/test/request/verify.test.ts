@@ -78,6 +78,17 @@ describe('verifyRequest: a valid request', () => {
     ).resolves.toMatchObject({ clientKey: CLIENT_KEY });
   });
 
+  it('trims whitespace around the token, Unicode whitespace included', async () => {
+    const token = await createJwt(CLIENT_KEY, SHARED_SECRET, { uri: URL_PATH });
+    for (const authorization of [`JWT ${token}\u00a0`, `JWT ${token}\t`, ` JWT ${token}`, `JWT\t${token}`]) {
+      await expect(
+        verifyRequest({ method: 'GET', url: URL_PATH, headers: { authorization } }, { store }),
+      ).resolves.toMatchObject({
+        token,
+      });
+    }
+  });
+
   it('takes the token from ?jwt= (excluded from the qsh) and from a jwt form field', async () => {
     const token = await createJwt(CLIENT_KEY, SHARED_SECRET, { uri: URL_PATH });
     const auth = await verifyRequest({ method: 'GET', url: `${URL_PATH}&jwt=${token}`, headers: {} }, { store });
