@@ -60,20 +60,19 @@ function decodeLeniently(input: string): string {
 
 /** RFC 3986 percent-encoding: only `A-Z a-z 0-9 - . _ ~` stay as they are; hex is upper-case. */
 export function encodeRfc3986(value: string): string {
-  let i = 0;
-  for (; i < value.length; i++) {
+  let out = '';
+  // Start of the run of kept characters not yet copied to `out`: copied as one slice, not char by char.
+  let kept = 0;
+  for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
-    if (code >= 128 || ASCII_ESCAPES[code] !== '') break;
-  }
-  if (i === value.length) return value;
-  let out = value.slice(0, i);
-  for (; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code >= 128) return out + encodeNonAscii(value.slice(i));
+    if (code >= 128) return out + value.slice(kept, i) + encodeNonAscii(value.slice(i));
     const escaped = ASCII_ESCAPES[code] as string;
-    out += escaped === '' ? value[i] : escaped;
+    if (escaped !== '') {
+      out += value.slice(kept, i) + escaped;
+      kept = i + 1;
+    }
   }
-  return out;
+  return kept === 0 ? value : out + value.slice(kept);
 }
 
 function encodeNonAscii(value: string): string {

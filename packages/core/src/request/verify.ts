@@ -49,7 +49,16 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   const parsed = parseCompactToken(token);
   // `iss` is the only claim read before the signature is checked, and only to find the key.
   const clientKey = readIssuer(parsed.payload);
-  const installation = await lookUpInstallation(options.store, clientKey);
+  // One await here rather than an async helper: a promise and a microtask fewer per request.
+  let stored: Installation | undefined;
+  try {
+    stored = await options.store.get(clientKey);
+  } catch (cause) {
+    throw cause instanceof StoreUnavailableError
+      ? cause
+      : new StoreUnavailableError('the secret store could not be reached', { cause });
+  }
+  const installation = usableInstallation(stored);
   verifyHs256(parsed, installation.sharedSecret);
 
   const payload = parsed.payload;
@@ -67,14 +76,7 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   return auth;
 }
 
-async function lookUpInstallation(store: SecretStore, clientKey: string): Promise<Installation> {
-  let installation: Installation | undefined;
-  try {
-    installation = await store.get(clientKey);
-  } catch (cause) {
-    if (cause instanceof StoreUnavailableError) throw cause;
-    throw new StoreUnavailableError('the secret store could not be reached', { cause });
-  }
+function usableInstallation(installation: Installation | undefined): Installation {
   if (installation === undefined || installation === null) {
     throw new InvalidIssuerError('the token issuer is not a known installation');
   }
