@@ -203,6 +203,23 @@ describe('createFakeProduct', () => {
     expect(product.received.map((call) => call.status)).toEqual([401, 401, 401, 401, 200, 401]);
   });
 
+  it('answers 404 for an unknown resource once the JWT is accepted, and records JSON bodies', async () => {
+    await setUp();
+    await product.install(addon.baseUrl);
+    const installation = { clientKey: product.clientKey, sharedSecret: product.sharedSecret, baseUrl: product.baseUrl };
+    const url = '/rest/api/3/issue/TEST-1/comment';
+    const authorization = await signRequest(installation, { appKey: APP_KEY, method: 'POST', url });
+    const response = await fetch(`${product.baseUrl}${url}`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ body: 'hello' }),
+    });
+    expect(response.status).toBe(404);
+    expect(product.received).toEqual([
+      expect.objectContaining({ method: 'POST', url, status: 404, appKey: APP_KEY, body: { body: 'hello' } }),
+    ]);
+  });
+
   it('close() stops its servers', async () => {
     await setUp();
     const { baseUrl, keyServerUrl } = product;
