@@ -90,6 +90,28 @@ describe('default store', () => {
   });
 });
 
+describe('express request property', () => {
+  it('reaches sub-apps and stays out of the request own keys (no token in `{ ...req }` logs)', async () => {
+    const app = express();
+    app.use(expressJwt({ store: await storeWithTenant() }));
+    const sub = express();
+    sub.get('/x', (req, res) => {
+      res.json({ clientKey: req.atlassian.clientKey, ownKey: Object.keys(req).includes('atlassian') });
+    });
+    app.use('/sub', sub);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sub/x`;
+      const response = await fetch(url, { headers: { authorization: `JWT ${await token('/sub/x')}` } });
+      expect(await response.json()).toEqual({ clientKey: TENANT.clientKey, ownKey: false });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('express form bodies', () => {
   it('takes a jwt form field only from a parsed form, never from JSON', async () => {
     const store = await storeWithTenant();
