@@ -1,7 +1,9 @@
 // A small benchmark harness: every case runs in the same process, interleaved in short slices
 // (the order rotates each slice), so CPU frequency changes and other load hit all cases alike.
 // Each round adds up its slices; ratios are taken within a round and the median over rounds is
-// reported, which shrugs off a round disturbed by other work.
+// reported, which shrugs off a round disturbed by other work. Each slice is timed on two clocks:
+// wall time, and this process's CPU time (user + system, all its threads), which other processes'
+// load on a shared machine disturbs far less.
 import { performance } from 'node:perf_hooks';
 
 export interface BenchCase {
@@ -19,9 +21,11 @@ export interface BenchOptions {
   sliceMs?: number;
   /** Milliseconds of un-measured warm-up per case, so the JIT has settled; default 500. */
   warmupMs?: number;
-  /** The case the others are compared with (the `× baseline` column); default the last case. */
-  baseline?: string;
+  /** Which clock the returned results use; default `wall`. `runBench` measures both either way. */
+  clock?: Clock;
 }
+
+export type Clock = 'wall' | 'cpu';
 
 export interface BenchResult {
   name: string;
@@ -29,6 +33,8 @@ export interface BenchResult {
   opsPerSecond: number;
   /** Operations per second of every round, in round order. */
   rounds: number[];
+  /** The same measured on the other clock (CPU time when this is wall time, and back). */
+  otherClock?: { clock: Clock; opsPerSecond: number; rounds: number[] };
 }
 
 const BATCH = 64;
@@ -40,11 +46,18 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 interface Sample {
   operations: number;
   milliseconds: number;
+  cpuMicros: number;
+}
+
+function cpuMicros(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
 }
 
 /** Runs `fn` for about `ms` milliseconds; returns how many operations ran in how long. */
 async function measure(fn: () => unknown, ms: number, asynchronous: boolean): Promise<Sample> {
   let operations = 0;
+  const cpuStart = cpuMicros();
   const start = performance.now();
   const deadline = start + ms;
   let now = start;
@@ -54,7 +67,7 @@ async function measure(fn: () => unknown, ms: number, asynchronous: boolean): Pr
     operations += BATCH;
     now = performance.now();
   } while (now < deadline);
-  return { operations, milliseconds: now - start };
+  return { operations, milliseconds: now - start, cpuMicros: cpuMicros() - cpuStart };
 }
 
 function median(values: number[]): number {
@@ -81,9 +94,10 @@ export async function runBench(cases: BenchCase[], options: BenchOptions = {}): 
   for (const benchCase of cases) await measure(benchCase.fn, warmupMs, asynchronous.get(benchCase) as boolean);
   const sliceMs = options.sliceMs ?? 10;
   const slices = Math.max(1, Math.round(roundMs / sliceMs));
-  const samples = new Map<BenchCase, number[]>(cases.map((c) => [c, []]));
+  const wall = new Map<BenchCase, number[]>(cases.map((c) => [c, []]));
+  const cpu = new Map<BenchCase, number[]>(cases.map((c) => [c, []]));
   for (let round = 0; round < rounds; round++) {
-    const totals = new Map<BenchCase, Sample>(cases.map((c) => [c, { operations: 0, milliseconds: 0 }]));
+    const totals = new Map<BenchCase, Sample>(cases.map((c) => [c, { operations: 0, milliseconds: 0, cpuMicros: 0 }]));
     for (let slice = 0; slice < slices; slice++) {
       for (let i = 0; i < cases.length; i++) {
         const benchCase = cases[(slice + i) % cases.length] as BenchCase;
@@ -91,17 +105,36 @@ export async function runBench(cases: BenchCase[], options: BenchOptions = {}): 
         const total = totals.get(benchCase) as Sample;
         total.operations += sample.operations;
         total.milliseconds += sample.milliseconds;
+        total.cpuMicros += sample.cpuMicros;
       }
     }
     for (const benchCase of cases) {
       const total = totals.get(benchCase) as Sample;
-      samples.get(benchCase)?.push((total.operations * 1000) / total.milliseconds);
+      wall.get(benchCase)?.push((total.operations * 1000) / total.milliseconds);
+      cpu.get(benchCase)?.push((total.operations * 1e6) / Math.max(total.cpuMicros, 1));
     }
   }
+  const clock = options.clock ?? 'wall';
+  const [primary, secondary] = clock === 'cpu' ? [cpu, wall] : [wall, cpu];
   return cases.map((c) => {
-    const perRound = samples.get(c) as number[];
-    return { name: c.name, opsPerSecond: median(perRound), rounds: perRound };
+    const perRound = primary.get(c) as number[];
+    const other = secondary.get(c) as number[];
+    return {
+      name: c.name,
+      opsPerSecond: median(perRound),
+      rounds: perRound,
+      otherClock: { clock: clock === 'cpu' ? 'wall' : 'cpu', opsPerSecond: median(other), rounds: other },
+    };
   });
+}
+
+/** The results as measured on the other clock (CPU time when `runBench` reported wall time). */
+export function onOtherClock(results: BenchResult[]): BenchResult[] {
+  return results.map((r) => ({
+    name: r.name,
+    opsPerSecond: r.otherClock?.opsPerSecond ?? 0,
+    rounds: r.otherClock?.rounds ?? [],
+  }));
 }
 
 /** Median over rounds of `result`'s time per operation divided by `base`'s in the same round. */
