@@ -24,7 +24,7 @@ export const settings = {
   /** Fault runs: seconds of load before the cut, of outage, and after the link returns. */
   faultBefore: setting('FAULT_BEFORE', 1.5, 3),
   faultOutage: setting('FAULT_OUTAGE', 3, 5),
-  faultAfter: setting('FAULT_AFTER', 5, 8),
+  faultAfter: setting('FAULT_AFTER', 4.5, 8),
   /** The stores' connect and command timeouts during fault runs (ms). */
   storeTimeoutMs: setting('FAULT_STORE_TIMEOUT_MS', 1000, 1000),
   /** fast-check runs per property. */
