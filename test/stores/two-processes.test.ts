@@ -1,97 +1,24 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { closedPort, TcpProxy } from '@connect-jwt/store-test-suite';
+import { closedPort } from '@connect-jwt/store-test-suite';
 import { createFakeProduct, type FakeProduct } from '@connect-jwt/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-
-// The drivers are the store packages' dependencies, not the workspace root's.
-const pg: typeof import('pg') = createRequire(new URL('../../packages/store-postgres/', import.meta.url))('pg');
-const { createClient }: typeof import('redis') = createRequire(new URL('../../packages/store-redis/', import.meta.url))(
-  'redis',
-);
+import {
+  createClient,
+  DATABASE_URL,
+  LoadBalancer,
+  pg,
+  REDIS_URL,
+  startAddon,
+  stopAllAddons,
+  stopChild,
+} from './helpers/addon-process.js';
 
 // Real servers: these tests fail (they do not skip) when Redis or PostgreSQL is not running.
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const fixture = fileURLToPath(new URL('./fixtures/express-addon.ts', import.meta.url));
-const fixtureTsconfig = fileURLToPath(new URL('./fixtures/tsconfig.json', import.meta.url));
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE_TTL = 1500;
 // Generous: two tsx processes start per test on a loaded 2-core CI machine.
 const TEST_TIMEOUT = 120_000;
 
-interface AddonProcess {
-  child: ChildProcess;
-  port: number;
-}
-
-const children: ChildProcess[] = [];
-
-afterAll(async () => {
-  await Promise.all(children.map(stopChild));
-});
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.stdin?.end();
-  });
-}
-
-function startAddon(env: Record<string, string>): Promise<AddonProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
-    cwd: root,
-    env: { ...process.env, ...env, TSX_TSCONFIG_PATH: fixtureTsconfig },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`add-on process did not start:\n${output}`)), 60_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /LISTENING (\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]) });
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`add-on process exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-/** The add-on's one public address, forwarded to whichever instance the test picks (a load balancer). */
-class LoadBalancer {
-  #proxy: TcpProxy | undefined;
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async routeTo(addon: AddonProcess): Promise<void> {
-    await this.#proxy?.close();
-    this.#proxy = new TcpProxy({ targetPort: addon.port, port: this.port });
-    await this.#proxy.start();
-  }
-
-  async close(): Promise<void> {
-    await this.#proxy?.close();
-  }
-}
+afterAll(stopAllAddons);
 
 async function callResource(product: FakeProduct) {
   const response = await product.request('/resource?issue=CJ-1&expand=names');
