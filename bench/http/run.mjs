@@ -2,7 +2,10 @@
 // bare, behind atlassianJwt(), behind the node:crypto floor, and (Express) behind
 // atlassian-connect-express's addon.authenticate(). Each server runs alone in a child process;
 // its CPU is read from process.cpuUsage() around the measured autocannon run.
-// Flags: --duration <s> (3), --rounds <n> (5), --connections <n> (10), --only <framework>.
+// Then the same apps in memory (./in-process.mjs: light-my-request, no sockets), where the
+// middleware's CPU is not drowned by the kernel's.
+// Flags: --duration <s> (3), --rounds <n> (5), --connections <n> (10), --only <framework>,
+// --in-process-requests <n> (20000; 0 skips that part).
 //
 // Other load on the machine (or a hypervisor taking the vCPU) only ever adds CPU time, so the
 // summary leads with the best round of each scenario and shows medians beside it.
@@ -22,6 +25,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
     only: { type: 'string' },
+    'in-process-requests': { type: 'string', default: '20000' },
   },
 });
 const DURATION = Number(flags.duration);
@@ -30,6 +34,7 @@ const CONNECTIONS = Number(flags.connections);
 const WARM_UP_SECONDS = 1;
 const START_TIMEOUT_MS = 60_000;
 const POOL_SIZE = 1000;
+const IN_PROCESS_REQUESTS = Number(flags['in-process-requests']);
 
 const scenarios = [
   ...['express', 'koa', 'fastify'].flatMap((framework) =>
@@ -206,4 +211,41 @@ for (const peer of ['ace-memory', 'ace-sqlite']) {
     `express  req/s atlassianJwt()/ACE ${peer}: best rounds ${(bestRps('express/connect-jwt') / bestRps(`express/${peer}`)).toFixed(2)};` +
       ` per round ${perRound.map((r) => r.toFixed(2)).join(', ')} (median ${median(perRound).toFixed(2)})`,
   );
+}
+
+if (IN_PROCESS_REQUESTS > 0) {
+  console.log(`\nin memory (no sockets): server CPU per request over ${IN_PROCESS_REQUESTS} injected requests`);
+  const inProcess = new Map();
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const { framework, variant } of scenarios.filter((s) => !s.variant.startsWith('ace-'))) {
+      const name = `${framework}/${variant}`;
+      const child = fork(fileURLToPath(new URL('./in-process.mjs', import.meta.url)), [
+        framework,
+        variant,
+        String(IN_PROCESS_REQUESTS),
+      ]);
+      const cpu = await new Promise((resolve, reject) => {
+        child.once('message', (message) => resolve(message.cpuPerRequest));
+        child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+      }).finally(() => child.removeAllListeners('exit'));
+      inProcess.set(name, [...(inProcess.get(name) ?? []), cpu]);
+      console.log(`round ${round} ${name.padEnd(22)} ${fixed(cpu, 1, 7)} µs CPU/req`);
+    }
+  }
+  console.log('\nscenario               best CPU µs/req  median CPU µs/req');
+  for (const [name, values] of inProcess) {
+    console.log(`${name.padEnd(22)} ${fixed(Math.min(...values), 1, 15)}  ${fixed(median(values), 1, 17)}`);
+  }
+  for (const framework of ['express', 'koa', 'fastify']) {
+    const [bare, floor, jwt] = ['bare', 'floor', 'connect-jwt'].map((v) => inProcess.get(`${framework}/${v}`));
+    if (!bare || !floor || !jwt) continue;
+    const low = (values) => Math.min(...values);
+    const perRound = bare.map((b, i) => (jwt[i] - b) / (floor[i] - b));
+    console.log(
+      `${framework.padEnd(8)} in memory, added CPU atlassianJwt()/floor: best rounds ` +
+        `${((low(jwt) - low(bare)) / (low(floor) - low(bare))).toFixed(2)} (adds ${(low(jwt) - low(bare)).toFixed(1)} vs ` +
+        `${(low(floor) - low(bare)).toFixed(1)} µs/req); per round ${perRound.map((r) => r.toFixed(2)).join(', ')}` +
+        ` (median ${median(perRound).toFixed(2)})`,
+    );
+  }
 }
