@@ -90,7 +90,7 @@ export function renderReport(resultsDir: string, context: RenderContext): string
     '  test file). The install-keys server is cut the same way during installs.',
     '- **Fuzz** (`test/fuzz`): fast-check properties against `verifyRequest` in process and against each adapter',
     '  over a bare socket (raw bytes, so non-UTF-8 targets and header values get through as sent). Random seeds;',
-    '  a failure prints its seed and counterexample.',
+    '  a failure prints its seed and counterexample, and `FUZZ_SEED=<seed>` replays it.',
     "- **Scan** (`test/scan`): the probes of Atlassian's security requirements scanner against every route found in",
     "  the descriptor and in the framework's route table.",
     '',

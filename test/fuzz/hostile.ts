@@ -4,6 +4,10 @@ import { createHmac } from 'node:crypto';
 import { ConnectJwtError } from '@connect-jwt/core';
 import fc from 'fast-check';
 
+// Random seeds, so every run explores new input; a failure prints its seed, and FUZZ_SEED=<seed>
+// replays that run.
+if (process.env.FUZZ_SEED) fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED) });
+
 /** The 401 codes verifyRequest may answer a hostile request with (DESIGN.md). */
 export const REFUSAL_CODES = new Set([
   'ERR_TOKEN_MISSING',
