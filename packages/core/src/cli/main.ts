@@ -20,7 +20,7 @@ export interface CliIo {
 export const USAGE = `usage: connect-jwt <command> [options]
 
   qsh     --method M --url URL [--base-url B]        the query string hash of a request
-  sign    --iss KEY --secret S --method M --url URL [--base-url B] [--expires-in SEC] [--context] [--sub ID]
+  sign    --iss KEY --secret S (--method M --url URL [--base-url B] | --context) [--expires-in SEC] [--sub ID]
                                                      a signed HS256 token for that request
   decode  TOKEN                                      the token's header and claims, NOT verified
   verify  TOKEN --secret S --method M --url URL [--base-url B] [--qsh strict|context|any|skip]
@@ -121,12 +121,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     case 'sign': {
+      // A context token is bound to no request, so it needs no --method or --url.
+      const context = values.context ?? false;
       const token = await createJwt(required(values, 'iss'), secretOf(values, io), {
-        method: required(values, 'method'),
-        uri: required(values, 'url'),
+        method: context ? (values.method ?? 'GET') : required(values, 'method'),
+        uri: context ? (values.url ?? '/') : required(values, 'url'),
         baseUrl,
         expiresIn: seconds(values['expires-in'], 'expires-in'),
-        context: values.context ?? false,
+        context,
         subject: values.sub,
         now: nowMs,
       });

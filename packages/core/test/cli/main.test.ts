@@ -79,7 +79,7 @@ describe('connect-jwt sign', () => {
   });
 
   it('takes the secret from CONNECT_JWT_SECRET and signs context tokens', async () => {
-    const result = await cli(['sign', '--iss', 'k', '--method', 'GET', '--url', '/', '--context'], {
+    const result = await cli(['sign', '--iss', 'k', '--context'], {
       CONNECT_JWT_SECRET: SECRET,
     });
     expect(result.code).toBe(0);
