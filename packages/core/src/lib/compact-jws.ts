@@ -1,8 +1,9 @@
 // A small HS256 path on node:crypto for the per-request hot path. jose's jwtVerify
 // re-imports the key on every call, which alone costs more than the whole check here;
 // test/lib/compact-jws.test.ts proves this path accepts and rejects what jose does.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { InvalidSignatureError, MalformedTokenError, UnsupportedAlgorithmError } from '../errors.js';
+import { hmacSha256 } from './hmac-sha256.js';
 
 export interface ParsedToken {
   header: Record<string, unknown>;
@@ -103,7 +104,7 @@ function hasZeroPaddingBits(segment: string): boolean {
 
 /** Checks an HS256 signature in constant time; the shared secret is used as its UTF-8 bytes. */
 export function verifyHs256(token: ParsedToken, secret: string): void {
-  const expected = createHmac('sha256', secret).update(token.signingInput).digest();
+  const expected = hmacSha256(secret, token.signingInput);
   if (token.signature.length !== expected.length || !timingSafeEqual(token.signature, expected)) {
     throw new InvalidSignatureError('the token signature does not match the shared secret');
   }
