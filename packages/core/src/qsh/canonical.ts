@@ -125,11 +125,14 @@ function addQueryParameters(params: Parameters, rawQuery: string): number {
   const plain = rawQuery.indexOf('%') === -1 && rawQuery.indexOf('+') === -1;
   let count = 0;
   let start = 0;
+  // The next `=` at or after `start`, kept across pairs: searching afresh from each pair would
+  // rescan the rest of the query for every valueless key (quadratic in a hostile URL).
+  let eq = -2;
   while (start <= rawQuery.length) {
     let end = rawQuery.indexOf('&', start);
     if (end === -1) end = rawQuery.length;
     if (end > start) {
-      const eq = rawQuery.indexOf('=', start);
+      if (eq !== -1 && eq < start) eq = rawQuery.indexOf('=', start);
       const hasValue = eq !== -1 && eq < end;
       const rawName = rawQuery.slice(start, hasValue ? eq : end);
       const rawValue = hasValue ? rawQuery.slice(eq + 1, end) : '';
