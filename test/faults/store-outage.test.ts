@@ -19,12 +19,15 @@ import { type KeyServer, startKeyServer } from '@connect-jwt/testing';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
   type Answer,
+  appKeyOf,
   buildPool,
   codeProblem,
   exactProblem,
   FRAMEWORKS,
   installTenants,
+  newTenant,
   runLoad,
+  sendInstall,
   startAddonProcess,
 } from '../../scripts/reliability/harness.ts';
 import { recordRow } from '../../scripts/reliability/report.ts';
@@ -132,19 +135,27 @@ async function setUp(target: StoreTarget, framework: (typeof FRAMEWORKS)[number]
 
 describe.each(targets)('$kind store cut under load', (target) => {
   it.each(FRAMEWORKS)('%s: 503 during the outage, 200 again after it, no crash', async (framework) => {
-    const { keyServer, proxy, addon, clientKeys } = await setUp(target, framework);
+    const { keyServer, proxy, direct, addon, clientKeys } = await setUp(target, framework);
     const tenants = await installTenants(addon.url, keyServer, 4);
     clientKeys.push(...tenants.map((tenant) => tenant.clientKey));
     const pool = await buildPool(addon.url, tenants, 400, settings.invalidShare);
 
     const answers: Answer[] = [];
     const times = { cutStart: Infinity, cutDone: Infinity, restoreStart: Infinity, restored: Infinity };
+    // An install during the outage (its key already cached, so only the store write can fail).
+    const appKey = await appKeyOf(addon.url);
+    const newcomer = newTenant();
+    clientKeys.push(newcomer.clientKey);
+    let installDuring: { status: number; code: unknown } | undefined;
     const outage = (async () => {
       await sleep(settings.faultBefore * 1000);
       times.cutStart = performance.now();
       await proxy.cut();
       times.cutDone = performance.now();
-      await sleep(settings.faultOutage * 1000);
+      const outageEnds = performance.now() + settings.faultOutage * 1000;
+      const response = await sendInstall(addon.url, keyServer.key, appKey, newcomer);
+      installDuring = { status: response.status, code: ((await response.json()) as { code?: unknown }).code };
+      await sleep(Math.max(0, outageEnds - performance.now()));
       times.restoreStart = performance.now();
       await proxy.restore();
       times.restored = performance.now();
@@ -194,6 +205,11 @@ describe.each(targets)('$kind store cut under load', (target) => {
       }
       if (problem && problems.length < 20) problems.push(problem);
     }
+    const storedNewcomer = await direct.get(newcomer.clientKey);
+    if (installDuring?.status !== 503 || installDuring.code !== 'ERR_STORE_UNAVAILABLE') {
+      problems.push(`install during the outage answered ${JSON.stringify(installDuring)}, expected 503`);
+    }
+    if (storedNewcomer !== undefined) problems.push('the install refused during the outage was stored');
     const problemCount = problems.length;
     const heap = await addon.heapAfterGc().catch(() => Number.NaN);
     const alive = addon.exited() === undefined && Number.isFinite(heap);
@@ -213,12 +229,14 @@ describe.each(targets)('$kind store cut under load', (target) => {
       tried: `${framework} example on ${target.kind === 'redis' ? 'Redis' : 'PostgreSQL'} (store used directly, no cachedStore; ${settings.storeTimeoutMs} ms store timeouts): link cut by a TCP proxy under the load mix`,
       amount: `${settings.faultBefore} s before, ${settings.faultOutage} s outage, ${settings.faultAfter} s after; ${settings.connections} connections; ${run.requests} answers`,
       result: ok
-        ? `before: ${counts.before} normal answers; outage: ${counts.outage503} store-bound requests all 503 ERR_STORE_UNAVAILABLE (slowest ${Math.round(outageMaxMs)} ms, none past ${REQUEST_TIMEOUT} s), ${counts.outageOther} store-free refusals still 401; transitions: ${counts.transition503} 503s; from ${SETTLE_MS / 1000} s after the return: ${counts.after} normal answers (${counts.after200} valid 200); 0 socket errors; same process throughout`
+        ? `before: ${counts.before} normal answers; outage: ${counts.outage503} store-bound requests all 503 ERR_STORE_UNAVAILABLE (slowest ${Math.round(outageMaxMs)} ms, none past ${REQUEST_TIMEOUT} s), ${counts.outageOther} store-free refusals still 401; transitions: ${counts.transition503} 503s; from ${SETTLE_MS / 1000} s after the return: ${counts.after} normal answers (${counts.after200} valid 200); an install during the outage refused 503 and not stored; 0 socket errors; same process throughout`
         : `${problemCount} wrong answers, ${run.errors} errors, ${run.timeouts} timeouts, alive ${alive}: ${problems.slice(0, 3).join('; ')}`,
       ok,
     });
 
     expect(problems).toEqual([]);
+    expect(installDuring).toEqual({ status: 503, code: 'ERR_STORE_UNAVAILABLE' });
+    expect(storedNewcomer).toBeUndefined();
     expect({ errors: run.errors, timeouts: run.timeouts }).toEqual({ errors: 0, timeouts: 0 });
     expect(counts.before).toBeGreaterThan(0);
     expect(counts.outage503).toBeGreaterThan(0);
