@@ -30,6 +30,9 @@ export default function setup(project: TestProject) {
       });
       mkdirSync(dirname(doc), { recursive: true });
       writeFileSync(doc, markdown);
+      // The per-framework figures again, together, at the end of the run's output.
+      const figures = markdown.split('## Load figures')[1]?.split('\n## ')[0]?.trim();
+      if (figures) console.log(`\nLoad figures (${settings.profile} profile):\n${figures}`);
       console.log(`reliability report: ${doc}`);
     } finally {
       rmSync(resultsDir, { recursive: true, force: true });
