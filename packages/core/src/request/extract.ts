@@ -2,7 +2,7 @@ import { MalformedTokenError, MissingTokenError } from '../errors.js';
 import { decodeQueryComponent } from '../lib/percent.js';
 import type { ConnectRequest } from './types.js';
 
-const JWT_SCHEME = /^\s*JWT\s+(\S*)\s*$/i;
+const WHITESPACE = /\s/;
 const HAS_JWT_PARAM = /[?&]jwt=/;
 
 export interface ExtractOptions {
@@ -25,7 +25,7 @@ export function extractToken(request: ConnectRequest, options: ExtractOptions): 
     typeof authorization === 'string' ? [authorization] : Array.isArray(authorization) ? authorization : [];
   for (const value of values) {
     if (typeof value !== 'string') continue;
-    // Bound the header before the regex looks at it.
+    // Bound the header before anything scans it.
     if (value.length > options.maxTokenLength + 64) {
       throw new MalformedTokenError(`the token is longer than ${options.maxTokenLength} characters`);
     }
@@ -33,8 +33,8 @@ export function extractToken(request: ConnectRequest, options: ExtractOptions): 
       found.consider(value.slice(4));
       continue;
     }
-    const match = JWT_SCHEME.exec(value);
-    if (match) found.consider(match[1] as string);
+    const token = jwtSchemeToken(value);
+    if (token !== undefined) found.consider(token);
     else if (value.trim() !== '') otherScheme = true;
   }
 
@@ -62,14 +62,28 @@ export function extractToken(request: ConnectRequest, options: ExtractOptions): 
 }
 
 /**
- * `JWT <token>` exactly as products send it: no regex pass over a ~400-character header. Any other
- * spelling (lower case, extra spaces) takes the regex; a token with other whitespace inside is
+ * `JWT <token>` exactly as products send it, checked without scanning the token. Any other
+ * spelling (lower case, extra spaces) takes jwtSchemeToken; a token with other whitespace inside is
  * refused later as malformed, as it could never verify anyway.
  */
 function isPlainJwtHeader(value: string): boolean {
   const last = value.charCodeAt(value.length - 1);
-  // A trailing character beyond printable ASCII may be Unicode whitespace the regex would trim.
+  // A trailing character beyond printable ASCII may be Unicode whitespace that jwtSchemeToken trims.
   return value.startsWith('JWT ') && value.indexOf(' ', 4) === -1 && last > 32 && last < 127;
+}
+
+/**
+ * The token of `JWT <token>` with any whitespace around and between (the scheme in any case), or
+ * undefined for another scheme or a value with more than one word after it. Written out because the
+ * regex `^\s*JWT\s+(\S*)\s*$` backtracks quadratically on a header of many spaces.
+ */
+function jwtSchemeToken(value: string): string | undefined {
+  const start = value.trimStart();
+  if (start.length < 4 || start.slice(0, 3).toLowerCase() !== 'jwt' || !WHITESPACE.test(start.charAt(3))) {
+    return undefined;
+  }
+  const token = start.slice(4).trim();
+  return WHITESPACE.test(token) ? undefined : token;
 }
 
 class TokenCandidates {

@@ -132,6 +132,20 @@ describe('verifyRequest: token sources', () => {
     expect(error.message).toMatch(/scheme/);
   });
 
+  it('reads the JWT scheme with any whitespace, and refuses other shapes as a missing token', async () => {
+    const token = await createJwt(CLIENT_KEY, SHARED_SECRET, { uri: URL_PATH });
+    const spaces = ' '.repeat(3000);
+    await expect(
+      verifyRequest(
+        { method: 'GET', url: URL_PATH, headers: { authorization: `jWt${spaces}${token}${spaces}` } },
+        { store },
+      ),
+    ).resolves.toMatchObject({ token });
+    for (const authorization of [`JWT${spaces}a b`, `JWT${token}`, 'JWT', `Basic ${token}`, `JWT ${token} extra`]) {
+      await expectCode({ method: 'GET', url: URL_PATH, headers: { authorization } }, 'ERR_TOKEN_MISSING');
+    }
+  });
+
   it('ERR_TOKEN_MISSING for an empty JWT header', async () => {
     await expectCode({ method: 'GET', url: URL_PATH, headers: { authorization: 'JWT ' } }, 'ERR_TOKEN_MISSING');
   });
