@@ -1,7 +1,7 @@
 import { productFetch } from '@connect-jwt/core';
 import {
   type AddonOptions,
-  loadDescriptor,
+  exampleDescriptor,
   type RunningAddon,
   renderGeneralPage,
   type StartOptions,
@@ -11,11 +11,11 @@ import {
 import { atlassianJwt, connectLifecycle } from '@connect-jwt/express';
 import express, { type Express } from 'express';
 
-const DESCRIPTOR_FILE = new URL('../atlassian-connect.json', import.meta.url);
+const IDENTITY = { key: 'connect-jwt-express-example', name: 'connect-jwt Express example' };
 
 /** The add-on as an Express app; `startAddon` (or your own server) listens for it. */
 export function createApp(options: AddonOptions): Express {
-  const descriptor = loadDescriptor(DESCRIPTOR_FILE, options.baseUrl);
+  const descriptor = exampleDescriptor(options.baseUrl, IDENTITY);
   const auth = { store: options.store, baseUrl: descriptor.baseUrl };
   const app = express();
 

@@ -1,7 +1,7 @@
 import { productFetch } from '@connect-jwt/core';
 import {
   type AddonOptions,
-  loadDescriptor,
+  exampleDescriptor,
   type RunningAddon,
   renderGeneralPage,
   type StartOptions,
@@ -11,11 +11,11 @@ import {
 import { atlassianJwt, connectLifecycle } from '@connect-jwt/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 
-const DESCRIPTOR_FILE = new URL('../atlassian-connect.json', import.meta.url);
+const IDENTITY = { key: 'connect-jwt-fastify-example', name: 'connect-jwt Fastify example' };
 
 /** The add-on as a Fastify instance; `startAddon` (or `app.listen`) serves it. */
 export async function createApp(options: AddonOptions): Promise<FastifyInstance> {
-  const descriptor = loadDescriptor(DESCRIPTOR_FILE, options.baseUrl);
+  const descriptor = exampleDescriptor(options.baseUrl, IDENTITY);
   const app = Fastify();
 
   await app.register(connectLifecycle, {

@@ -1,7 +1,7 @@
 import { productFetch } from '@connect-jwt/core';
 import {
   type AddonOptions,
-  loadDescriptor,
+  exampleDescriptor,
   type RunningAddon,
   renderGeneralPage,
   type StartOptions,
@@ -13,11 +13,11 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 
-const DESCRIPTOR_FILE = new URL('../atlassian-connect.json', import.meta.url);
+const IDENTITY = { key: 'connect-jwt-koa-example', name: 'connect-jwt Koa example' };
 
 /** The add-on as a Koa app; `startAddon` (or your own server) listens for `app.callback()`. */
 export function createApp(options: AddonOptions): Koa {
-  const descriptor = loadDescriptor(DESCRIPTOR_FILE, options.baseUrl);
+  const descriptor = exampleDescriptor(options.baseUrl, IDENTITY);
   const auth = { store: options.store, baseUrl: descriptor.baseUrl };
   const app = new Koa();
   const router = new Router();

@@ -1,7 +1,7 @@
 export type { DemoOptions, DemoStep } from './demo.js';
 export { runDemo } from './demo.js';
-export type { Descriptor } from './descriptor.js';
-export { loadDescriptor } from './descriptor.js';
+export type { AddonIdentity, Descriptor } from './descriptor.js';
+export { exampleDescriptor, loadDescriptor } from './descriptor.js';
 export type { GeneralPageOptions } from './general-page.js';
 export { renderGeneralPage } from './general-page.js';
 export { whoAmIPath } from './product-api.js';

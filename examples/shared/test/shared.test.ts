@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MemoryStore } from '@connect-jwt/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAddon } from '../../express-addon/src/app.js';
-import { loadDescriptor, renderGeneralPage, whoAmIPath } from '../src/index.js';
+import { exampleDescriptor, loadDescriptor, renderGeneralPage, whoAmIPath } from '../src/index.js';
 
 const cleanUps: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -22,6 +22,20 @@ describe('loadDescriptor', () => {
     });
     writeFileSync(file, JSON.stringify({ name: 'n' }));
     expect(() => loadDescriptor(file, 'https://x')).toThrow(TypeError);
+  });
+});
+
+describe('exampleDescriptor', () => {
+  it('is the shared descriptor with the add-on key, name and base URL filled in', () => {
+    const descriptor = exampleDescriptor('http://localhost:3000', { key: 'k-example', name: 'K example' });
+    expect(descriptor).toMatchObject({
+      key: 'k-example',
+      name: 'K example',
+      baseUrl: 'http://localhost:3000',
+      authentication: { type: 'jwt' },
+      apiMigrations: { 'signed-install': true, 'context-qsh': true },
+    });
+    expect(JSON.stringify(descriptor)).not.toContain('{{');
   });
 });
 
