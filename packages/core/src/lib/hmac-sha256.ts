@@ -18,6 +18,8 @@ const paddedKeys = new Map<string, PaddedKey>();
 // One entry per installation that sent a token recently; cleared when full, so it stays bounded.
 const MAX_KEYS = 512;
 let scratch = Buffer.allocUnsafe(BLOCK + 2048);
+// The shared buffer grows to fit host tokens (8 KiB at most) but never keeps a huge one alive.
+const MAX_SCRATCH = 64 * 1024;
 
 function paddedKey(secret: string): PaddedKey {
   const cached = paddedKeys.get(secret);
@@ -40,10 +42,11 @@ function paddedKey(secret: string): PaddedKey {
 export function hmacSha256(secret: string, message: string): Buffer {
   const { inner, outer } = paddedKey(secret);
   const room = BLOCK + message.length * 3;
-  if (scratch.length < room) scratch = Buffer.allocUnsafe(room);
+  if (scratch.length < room && room <= MAX_SCRATCH) scratch = Buffer.allocUnsafe(room);
+  const buffer = scratch.length >= room ? scratch : Buffer.allocUnsafe(room);
   // Synchronous from here to the last hash, so the shared buffers cannot be used concurrently.
-  inner.copy(scratch, 0);
-  const length = BLOCK + scratch.write(message, BLOCK, 'utf8');
-  hash('sha256', scratch.subarray(0, length), 'buffer').copy(outer, BLOCK);
+  inner.copy(buffer, 0);
+  const length = BLOCK + buffer.write(message, BLOCK, 'utf8');
+  hash('sha256', buffer.subarray(0, length), 'buffer').copy(outer, BLOCK);
   return hash('sha256', outer, 'buffer');
 }
