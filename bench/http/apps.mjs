@@ -8,7 +8,6 @@ import { atlassianJwt as koaJwt } from '@connect-jwt/koa';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
-import inject from 'light-my-request';
 import { floorCheck } from './floor.mjs';
 import { TENANT } from './tenant.mjs';
 
@@ -35,7 +34,7 @@ async function buildExpress(variant) {
   app.get('/data', (_req, res) => {
     res.json(PAYLOAD);
   });
-  return { listen: () => app.listen(0, '127.0.0.1'), dispatch: app };
+  return { listen: () => app.listen(0, '127.0.0.1') };
 }
 
 /** atlassian-connect-express, configured from the files in the working directory (set by the parent). */
@@ -89,7 +88,7 @@ async function buildKoa(variant) {
   app.use((ctx) => {
     if (ctx.path === '/data') ctx.body = PAYLOAD;
   });
-  return { listen: () => app.listen(0, '127.0.0.1'), dispatch: app.callback() };
+  return { listen: () => app.listen(0, '127.0.0.1') };
 }
 
 async function buildFastify(variant) {
@@ -107,17 +106,15 @@ async function buildFastify(variant) {
   await app.ready();
   return {
     listen: () => app.listen({ port: 0, host: '127.0.0.1' }).then(() => app.server),
-    inject: (options) => app.inject(options),
   };
 }
 
 const builders = { express: buildExpress, koa: buildKoa, fastify: buildFastify };
 
-/** The app for one scenario: `listen()` starts its HTTP server; `inject(options)` answers one request in memory. */
+/** The app for one scenario: `listen()` starts its HTTP server. */
 export async function buildApp(framework, variant) {
   const build = builders[framework];
   if (build === undefined) throw new Error(`unknown framework ${framework}`);
   const app = await build(variant);
-  if (app.inject === undefined) app.inject = (options) => inject(app.dispatch, options);
   return app;
 }

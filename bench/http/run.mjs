@@ -2,10 +2,10 @@
 // bare, behind atlassianJwt(), behind the node:crypto floor, and (Express) behind
 // atlassian-connect-express's addon.authenticate(). Each server runs alone in a child process;
 // its CPU is read from process.cpuUsage() around the measured autocannon run.
-// Then the same apps in memory (./in-process.mjs: light-my-request, no sockets), where the
-// middleware's CPU is not drowned by the kernel's.
+// Then the check alone (./middleware.mjs): each middleware called directly, many times, so the
+// CPU it adds is not drowned by the framework's and the kernel's.
 // Flags: --duration <s> (3), --rounds <n> (5), --connections <n> (10), --only <framework>,
-// --in-process-requests <n> (20000; 0 skips that part).
+// --middleware-iterations <n> (50000; 0 skips that part).
 //
 // Other load on the machine (or a hypervisor taking the vCPU) only ever adds CPU time, so the
 // summary leads with the best round of each scenario and shows medians beside it.
@@ -25,7 +25,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
     only: { type: 'string' },
-    'in-process-requests': { type: 'string', default: '20000' },
+    'middleware-iterations': { type: 'string', default: '50000' },
   },
 });
 const DURATION = Number(flags.duration);
@@ -34,7 +34,7 @@ const CONNECTIONS = Number(flags.connections);
 const WARM_UP_SECONDS = 1;
 const START_TIMEOUT_MS = 60_000;
 const POOL_SIZE = 1000;
-const IN_PROCESS_REQUESTS = Number(flags['in-process-requests']);
+const MIDDLEWARE_ITERATIONS = Number(flags['middleware-iterations']);
 
 const scenarios = [
   ...['express', 'koa', 'fastify'].flatMap((framework) =>
@@ -213,39 +213,26 @@ for (const peer of ['ace-memory', 'ace-sqlite']) {
   );
 }
 
-if (IN_PROCESS_REQUESTS > 0) {
-  console.log(`\nin memory (no sockets): server CPU per request over ${IN_PROCESS_REQUESTS} injected requests`);
-  const inProcess = new Map();
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const { framework, variant } of scenarios.filter((s) => !s.variant.startsWith('ace-'))) {
-      const name = `${framework}/${variant}`;
-      const child = fork(fileURLToPath(new URL('./in-process.mjs', import.meta.url)), [
-        framework,
-        variant,
-        String(IN_PROCESS_REQUESTS),
-      ]);
-      const cpu = await new Promise((resolve, reject) => {
-        child.once('message', (message) => resolve(message.cpuPerRequest));
-        child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-      }).finally(() => child.removeAllListeners('exit'));
-      inProcess.set(name, [...(inProcess.get(name) ?? []), cpu]);
-      console.log(`round ${round} ${name.padEnd(22)} ${fixed(cpu, 1, 7)} µs CPU/req`);
-    }
-  }
-  console.log('\nscenario               best CPU µs/req  median CPU µs/req');
-  for (const [name, values] of inProcess) {
-    console.log(`${name.padEnd(22)} ${fixed(Math.min(...values), 1, 15)}  ${fixed(median(values), 1, 17)}`);
-  }
-  for (const framework of ['express', 'koa', 'fastify']) {
-    const [bare, floor, jwt] = ['bare', 'floor', 'connect-jwt'].map((v) => inProcess.get(`${framework}/${v}`));
-    if (!bare || !floor || !jwt) continue;
-    const low = (values) => Math.min(...values);
-    const perRound = bare.map((b, i) => (jwt[i] - b) / (floor[i] - b));
+if (MIDDLEWARE_ITERATIONS > 0) {
+  const child = fork(fileURLToPath(new URL('./middleware.mjs', import.meta.url)), [
+    String(MIDDLEWARE_ITERATIONS),
+    String(ROUNDS),
+  ]);
+  const results = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`middleware.mjs exited with ${code}`)));
+  }).finally(() => child.removeAllListeners('exit'));
+  console.log(`\nthe check alone: CPU per call over ${MIDDLEWARE_ITERATIONS} calls, ${ROUNDS} round(s) (best, median)`);
+  for (const framework of ['express', 'koa', 'fastify', 'core']) {
+    const floor = results[`${framework}/floor`];
+    const jwt = results[`${framework}/jwt`];
+    if (!floor || !jwt) continue;
+    const perRound = floor.map((f, i) => jwt[i] / f);
     console.log(
-      `${framework.padEnd(8)} in memory, added CPU atlassianJwt()/floor: best rounds ` +
-        `${((low(jwt) - low(bare)) / (low(floor) - low(bare))).toFixed(2)} (adds ${(low(jwt) - low(bare)).toFixed(1)} vs ` +
-        `${(low(floor) - low(bare)).toFixed(1)} µs/req); per round ${perRound.map((r) => r.toFixed(2)).join(', ')}` +
-        ` (median ${median(perRound).toFixed(2)})`,
+      `${(framework === 'core' ? 'verifyRequest' : framework).padEnd(13)} floor ${fixed(Math.min(...floor), 2, 6)} / ${fixed(median(floor), 2, 6)} µs` +
+        `   atlassianJwt() ${fixed(Math.min(...jwt), 2, 6)} / ${fixed(median(jwt), 2, 6)} µs` +
+        `   atlassianJwt()/floor: best ${(Math.min(...jwt) / Math.min(...floor)).toFixed(2)},` +
+        ` per round ${perRound.map((r) => r.toFixed(2)).join(', ')} (median ${median(perRound).toFixed(2)})`,
     );
   }
 }
