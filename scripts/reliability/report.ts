@@ -112,11 +112,25 @@ export function renderReport(resultsDir: string, context: RenderContext): string
     lines.push('');
   }
   lines.push('## What was tried', '', '| Suite | What was tried | How much | Result |', '|---|---|---|---|');
+  const notes = [
+    '## Notes on the answers',
+    '',
+    '- Node.js answers 400 itself to control or non-ASCII bytes in a request target, and 431 to a header section',
+    '  over 16 KiB: those requests never reach an adapter. Non-UTF-8 input reaches the adapters percent-encoded in',
+    '  the target, or raw in header values (Node passes bytes 0x80–0xFF there), and the fuzz suite sends both.',
+    '- Express and Koa answer `OPTIONS` on a route themselves (200 with the `Allow` list; none of the route code',
+    '  runs). A CORS preflight carries no credentials, so it cannot be authenticated; the fuzz suite accepts that',
+    '  answer for `OPTIONS` only.',
+    '- Fastify answers a `Content-Type` it cannot parse (e.g. non-ASCII bytes) with 415 before routing; the lifecycle',
+    '  routes answer a body that is not JSON with 400 `ERR_INVALID_INSTALL`. Both are refusals before any secret is',
+    '  read or written.',
+    '',
+  ];
   for (const row of rows) {
     lines.push(
       `| ${row.suite} | ${cell(row.tried)} | ${cell(row.amount)} | ${row.ok ? '' : '**FAILED** '}${cell(row.result)} |`,
     );
   }
-  lines.push('');
+  lines.push('', ...notes);
   return lines.join('\n');
 }
