@@ -103,6 +103,9 @@ describe('signRequest', () => {
     const install = { baseUrl: 'https://example.atlassian.net/wiki/' };
     expect(resolveProductUrl(install, '/rest/api/space')).toBe('https://example.atlassian.net/wiki/rest/api/space');
     expect(resolveProductUrl(install, 'rest/api/space')).toBe('https://example.atlassian.net/wiki/rest/api/space');
+    expect(resolveProductUrl({ baseUrl: 'https://example.atlassian.net///' }, '/x')).toBe(
+      'https://example.atlassian.net/x',
+    );
   });
 });
 
