@@ -126,57 +126,6 @@ export function renderReport(resultsDir: string, context: RenderContext): string
     '  body that is not JSON with 400 `ERR_INVALID_INSTALL`. Both refuse before any secret is read or written.',
     '',
   ];
-  lines.push(
-    '## How',
-    '',
-    '- **Load** (`test/load`): each example add-on runs in its own Node.js process (`--expose-gc`, on its default',
-    '  SQLite store) with four tenants installed through its real signed-install route. autocannon sends a fixed,',
-    '  interleaved pool of tagged requests; every answer is checked against the request that caused it (valid: 200',
-    '  naming the right tenant; invalid: 401 with the expected `code`, token not echoed). The heap is read in the',
-    '  add-on process after a forced GC once after the warm-up and once at the end; the end may exceed the warm-up',
-    `  figure by at most the stated bound (${String(context.settings.heapBoundMiB)} MiB).`,
-    '- **Faults** (`test/faults`): the same load while a TCP proxy (in the test process) cuts the link between the',
-    '  add-on process and Redis, then PostgreSQL. The store is used directly, as the examples use it, not behind',
-    '  `cachedStore`, so every request needs it. Answers are judged by when they were sent and answered (see the',
-    '  test file). The install-keys server is cut the same way during installs.',
-    '- **Fuzz** (`test/fuzz`): fast-check properties against `verifyRequest` in process and against each adapter',
-    '  over a bare socket (raw bytes, so non-UTF-8 targets and header values get through as sent). Random seeds;',
-    '  a failure prints its seed and counterexample, and `FUZZ_SEED=<seed>` replays it.',
-    "- **Scan** (`test/scan`): the probes of Atlassian's security requirements scanner against every route found in",
-    "  the descriptor and in the framework's route table.",
-    '',
-  );
-  if (loads.length > 0) {
-    lines.push(
-      '## Load figures',
-      '',
-      '| Framework | req/s | p99 latency | requests | heap after warm-up | heap at the end |',
-      '|---|---:|---:|---:|---:|---:|',
-    );
-    for (const { load } of loads) {
-      if (!load) continue;
-      lines.push(
-        `| ${load.framework} | ${Math.round(load.requestsPerSecond)} | ${load.p99Ms} ms | ${load.requests} | ` +
-          `${load.heapWarmMiB.toFixed(1)} MiB | ${load.heapEndMiB.toFixed(1)} MiB |`,
-      );
-    }
-    lines.push('');
-  }
-  lines.push('## What was tried', '', '| Suite | What was tried | How much | Result |', '|---|---|---|---|');
-  const notes = [
-    '## Notes on the answers',
-    '',
-    '- Node.js answers 400 itself to control or non-ASCII bytes in a request target, and 431 to a header section',
-    '  over 16 KiB: those requests never reach an adapter. Non-UTF-8 input reaches the adapters percent-encoded in',
-    '  the target, or raw in header values (Node passes bytes 0x80–0xFF there), and the fuzz suite sends both.',
-    '- Express and Koa answer `OPTIONS` on a route themselves (200 with the `Allow` list; none of the route code',
-    '  runs). A CORS preflight carries no credentials, so it cannot be authenticated; the fuzz suite accepts that',
-    '  answer for `OPTIONS` only.',
-    '- Fastify answers a `Content-Type` it cannot parse (e.g. non-ASCII bytes) with 415 before routing; the lifecycle',
-    '  routes answer a body that is not JSON with 400 `ERR_INVALID_INSTALL`. Both are refusals before any secret is',
-    '  read or written.',
-    '',
-  ];
   for (const row of rows) {
     lines.push(
       `| ${row.suite} | ${cell(row.tried)} | ${cell(row.amount)} | ${row.ok ? '' : '**FAILED** '}${cell(row.result)} |`,
