@@ -1,7 +1,8 @@
 // CPU of the check alone: each framework's atlassianJwt() and the floor middleware called
 // directly on request objects shaped as that framework builds them, many times in a row. The
 // HTTP figures carry the framework and the kernel (tens of µs of noise on a shared machine);
-// this is the CPU each check adds per request, by itself. argv: <iterations> <rounds>.
+// this is the CPU each check adds per request, by itself. One check per process (as in a real
+// server, no other check's code shares the JIT's call sites). argv: <framework> <variant> <iterations>.
 import { createJwt, MemoryStore, resolveAdapterOptions, verifyRequest } from '@connect-jwt/core';
 import { atlassianJwt as expressJwt } from '@connect-jwt/express';
 import { atlassianJwt as fastifyJwt } from '@connect-jwt/fastify';
@@ -11,7 +12,8 @@ import Fastify from 'fastify';
 import { floorCheck } from './floor.mjs';
 import { TENANT } from './tenant.mjs';
 
-const [iterations, rounds] = process.argv.slice(2).map(Number);
+const [framework, variant, iterationsArg] = process.argv.slice(2);
+const iterations = Number(iterationsArg);
 const secrets = new Map([[TENANT.clientKey, TENANT.sharedSecret]]);
 const store = new MemoryStore();
 await store.set(TENANT);
@@ -107,16 +109,6 @@ async function cpuPerCall(framework, variant) {
   return (used.user + used.system) / iterations;
 }
 
-const results = {};
-for (let round = 0; round <= rounds; round++) {
-  for (const framework of Object.keys(frameworks)) {
-    for (const variant of ['floor', 'jwt']) {
-      const cpu = await cpuPerCall(framework, variant);
-      if (round === 0) continue; // warm-up
-      const name = `${framework}/${variant}`;
-      results[name] = [...(results[name] ?? []), cpu];
-    }
-  }
-}
-process.send(results);
+await cpuPerCall(framework, variant); // warm-up
+process.send({ cpuPerCall: await cpuPerCall(framework, variant) });
 await fastifyApp.close();

@@ -214,19 +214,29 @@ for (const peer of ['ace-memory', 'ace-sqlite']) {
 }
 
 if (MIDDLEWARE_ITERATIONS > 0) {
-  const child = fork(fileURLToPath(new URL('./middleware.mjs', import.meta.url)), [
-    String(MIDDLEWARE_ITERATIONS),
-    String(ROUNDS),
-  ]);
-  const results = await new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`middleware.mjs exited with ${code}`)));
-  }).finally(() => child.removeAllListeners('exit'));
-  console.log(`\nthe check alone: CPU per call over ${MIDDLEWARE_ITERATIONS} calls, ${ROUNDS} round(s) (best, median)`);
+  const results = {};
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const framework of ['express', 'koa', 'fastify', 'core']) {
+      for (const variant of ['floor', 'jwt']) {
+        const child = fork(fileURLToPath(new URL('./middleware.mjs', import.meta.url)), [
+          framework,
+          variant,
+          String(MIDDLEWARE_ITERATIONS),
+        ]);
+        const cpu = await new Promise((resolve, reject) => {
+          child.once('message', (message) => resolve(message.cpuPerCall));
+          child.once('exit', (code) => reject(new Error(`middleware.mjs ${framework} ${variant} exited with ${code}`)));
+        }).finally(() => child.removeAllListeners('exit'));
+        results[`${framework}/${variant}`] = [...(results[`${framework}/${variant}`] ?? []), cpu];
+      }
+    }
+  }
+  console.log(
+    `\nthe check alone: CPU per call over ${MIDDLEWARE_ITERATIONS} calls, ${ROUNDS} round(s) (best / median)`,
+  );
   for (const framework of ['express', 'koa', 'fastify', 'core']) {
     const floor = results[`${framework}/floor`];
     const jwt = results[`${framework}/jwt`];
-    if (!floor || !jwt) continue;
     const perRound = floor.map((f, i) => jwt[i] / f);
     console.log(
       `${(framework === 'core' ? 'verifyRequest' : framework).padEnd(13)} floor ${fixed(Math.min(...floor), 2, 6)} / ${fixed(median(floor), 2, 6)} µs` +
