@@ -79,7 +79,7 @@ const plugin: FastifyPluginAsync<AtlassianJwtOptions> = async (fastify, options)
     const routeConfig = route.config?.atlassianJwt;
     if (routeConfig === false || (routeConfig === undefined && !guardAll)) return;
     const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
-    // Fastify re-declares GET routes as HEAD with the same hooks: do not check twice.
+    // Already guarded (a guard() hook of its own, or the HEAD twin Fastify declares with a GET's hooks).
     if (existing.some(isGuard)) return;
     const hook =
       routeConfig === undefined
