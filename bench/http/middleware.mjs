@@ -39,8 +39,10 @@ await fastifyApp.ready();
 /** For each framework: a fresh request as it would build one, and each middleware awaited to completion. */
 const frameworks = {
   express: {
+    // As Express leaves a request when middleware runs: its app prototype, `res` and `res.locals`.
     request: (i) =>
       Object.assign(Object.create(expressApp.request), {
+        res: { locals: Object.create(null) },
         method: 'GET',
         url: '/data',
         originalUrl: '/data',

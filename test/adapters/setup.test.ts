@@ -91,12 +91,16 @@ describe('default store', () => {
 });
 
 describe('express request property', () => {
-  it('reaches sub-apps and stays out of the request own keys (no token in `{ ...req }` logs)', async () => {
+  it('reaches sub-apps and stays out of own keys and JSON (no token in `{ ...req }` logs or res.locals views)', async () => {
     const app = express();
     app.use(expressJwt({ store: await storeWithTenant() }));
     const sub = express();
     sub.get('/x', (req, res) => {
-      res.json({ clientKey: req.atlassian.clientKey, ownKey: Object.keys(req).includes('atlassian') });
+      res.json({
+        clientKey: req.atlassian.clientKey,
+        ownKey: Object.keys(req).includes('atlassian'),
+        inLocalsJson: JSON.stringify(res.locals).includes(req.atlassian.token),
+      });
     });
     app.use('/sub', sub);
     const server = app.listen(0, '127.0.0.1');
@@ -104,7 +108,7 @@ describe('express request property', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sub/x`;
       const response = await fetch(url, { headers: { authorization: `JWT ${await token('/sub/x')}` } });
-      expect(await response.json()).toEqual({ clientKey: TENANT.clientKey, ownKey: false });
+      expect(await response.json()).toEqual({ clientKey: TENANT.clientKey, ownKey: false, inLocalsJson: false });
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -48,20 +48,20 @@ export function atlassianJwt(options?: AtlassianJwtOptions): RequestHandler {
 }
 
 // Express swaps the prototype of every request (Object.setPrototypeOf), after which adding an own
-// property costs V8 microseconds per request, as much as the whole token check. So the result
-// lives in a WeakMap behind an accessor on Express's shared request prototype (`express.request`,
-// below every app's and sub-app's `app.request`). It also keeps the token out of `{ ...req }` logs.
-const verifiedRequests = new WeakMap<object, ConnectAuth>();
+// property costs V8 microseconds per request, as much as the whole token check; a WeakMap of
+// requests costs as much again in GC. So the result goes into `res.locals` (a dictionary Express
+// creates per request) under a symbol, read through an accessor on Express's shared request
+// prototype (`express.request`, below every app's and sub-app's `app.request`). This also keeps
+// the token out of `{ ...req }` logs and JSON views of res.locals.
+const AUTH = Symbol('connect-jwt.auth');
+type WithLocals = { res?: { locals?: Record<symbol, unknown> } };
 let lastPrototype: object | null = null;
 
 function rememberAuth(req: Request, auth: ConnectAuth): void {
   const prototype = Object.getPrototypeOf(req) as object | null;
-  if (prototype !== lastPrototype && !defineAccessorBelow(prototype)) {
-    req.atlassian = auth; // not an Express request (e.g. a hand-made one in a test): a plain property
-    return;
-  }
-  lastPrototype = prototype;
-  verifiedRequests.set(req, auth);
+  if (prototype === lastPrototype || defineAccessorBelow(prototype)) lastPrototype = prototype;
+  // With the accessor in place this assignment runs its setter; otherwise it is a plain property.
+  req.atlassian = auth;
 }
 
 /** Puts the `atlassian` accessor on the prototype just above IncomingMessage's; false when there is none. */
@@ -74,11 +74,13 @@ function defineAccessorBelow(prototype: object | null): boolean {
   if (!Object.hasOwn(current, 'atlassian')) {
     Object.defineProperty(current, 'atlassian', {
       configurable: true,
-      get(this: object) {
-        return verifiedRequests.get(this);
+      get(this: WithLocals) {
+        return this.res?.locals?.[AUTH];
       },
-      set(this: object, value: ConnectAuth) {
-        verifiedRequests.set(this, value);
+      set(this: WithLocals, value: ConnectAuth) {
+        const locals = this.res?.locals;
+        if (locals) locals[AUTH] = value;
+        else Object.defineProperty(this, 'atlassian', { value, writable: true, configurable: true, enumerable: true });
       },
     });
   }
