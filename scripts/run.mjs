@@ -123,6 +123,8 @@ switch (job) {
   case 'bench': {
     setUp();
     pnpmRun(['exec', 'tsx', 'bench/verify.bench.ts', ...process.argv.slice(3)]);
+    // Then the same check with each store, bare and behind cachedStore (issue 5's rows of `pnpm bench`).
+    pnpmRun(['exec', 'tsx', '--tsconfig', 'bench/stores/tsconfig.json', 'bench/stores/run.ts']);
     break;
   }
   case 'bench:stores': {
