@@ -1,15 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import {
-  cachedStore,
-  createJwt,
-  encryptedStore,
-  StoreUnavailableError,
-  toErrorResponse,
-  verifyRequest,
-} from '@connect-jwt/core';
+import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
 import {
   closedPort,
-  eventually,
+  linkFaultSuite,
   sampleInstallation,
   storeSuite,
   TcpProxy,
@@ -42,6 +35,17 @@ storeSuite('PostgresStore', () => new PostgresStore({ connectionString, schema }
 storeSuite('cachedStore(encryptedStore(PostgresStore))', () =>
   cachedStore(encryptedStore(new PostgresStore({ connectionString, schema, table: 'encrypted' }), Buffer.alloc(32, 9))),
 );
+linkFaultSuite('PostgresStore', {
+  targetHost: target.hostname,
+  targetPort,
+  createStore: (address, fault) =>
+    new PostgresStore({
+      connectionString: urlThrough(address),
+      schema,
+      connectTimeout: 500,
+      queryTimeout: fault === 'cut' ? 1000 : 500,
+    }),
+});
 
 describe('PostgresStore', () => {
   it('keeps one row per installation (client_key, jsonb record), whatever the number of upserts', async () => {
@@ -132,71 +136,6 @@ describe('PostgresStore', () => {
       await store.close();
     }
   });
-
-  it('fails with 503 while the link is cut and recovers by itself when it is back', async () => {
-    const proxy = new TcpProxy({ targetHost: target.hostname, targetPort });
-    await proxy.start();
-    const store = new PostgresStore({
-      connectionString: urlThrough(proxy.address),
-      schema,
-      connectTimeout: 500,
-      queryTimeout: 1000,
-    });
-    const clientKey = uniqueClientKey('fault');
-    const installation = sampleInstallation(clientKey);
-    try {
-      await store.set(installation);
-      expect(await store.get(clientKey)).toEqual(installation);
-
-      const token = await createJwt(clientKey, installation.sharedSecret, { uri: '/panel' });
-      const request = { method: 'GET', url: '/panel', headers: { authorization: `JWT ${token}` } };
-      await expect(verifyRequest(request, { store })).resolves.toMatchObject({ clientKey });
-
-      await proxy.cut();
-      // What an adapter answers meanwhile: 503 with Retry-After, never a 401.
-      const failure = await verifyRequest(request, { store }).catch((error: unknown) => error);
-      expect(toErrorResponse(failure)).toMatchObject({
-        status: 503,
-        headers: { 'retry-after': '1' },
-        body: { code: 'ERR_STORE_UNAVAILABLE' },
-      });
-      for (let i = 0; i < 3; i++) {
-        await expect(store.get(clientKey)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
-      }
-      await expect(store.set(installation)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
-
-      await proxy.restore();
-      expect(await eventually(() => store.get(clientKey))).toEqual(installation);
-      await expect(verifyRequest(request, { store })).resolves.toMatchObject({ clientKey });
-    } finally {
-      await store.close();
-      await proxy.close();
-    }
-  }, 60_000);
-
-  it('a link that goes silent without closing (half-open) fails with 503 and recovers once the server answers', async () => {
-    const proxy = new TcpProxy({ targetHost: target.hostname, targetPort });
-    await proxy.start();
-    const store = new PostgresStore({
-      connectionString: urlThrough(proxy.address),
-      schema,
-      connectTimeout: 500,
-      queryTimeout: 500,
-    });
-    const clientKey = uniqueClientKey('stall');
-    const installation = sampleInstallation(clientKey);
-    try {
-      await store.set(installation);
-      proxy.stall();
-      await expect(store.get(clientKey)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
-      await proxy.restore();
-      // The stalled connection never answers again: only a new one can recover.
-      expect(await eventually(() => store.get(clientKey))).toEqual(installation);
-    } finally {
-      await store.close();
-      await proxy.close();
-    }
-  }, 60_000);
 
   it('rejects bad options at setup with a TypeError naming the option', () => {
     expect(() => new PostgresStore('mysql://x')).toThrow(/options\.connectionString/);
