@@ -7,30 +7,15 @@ import Router from '@koa/router';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import Koa from 'koa';
+import { listen, type RunningServer } from '../helpers/listen.js';
 import { ADDON_BASE_URL, type Fixture, REALM } from './cases.js';
 
-export interface RunningApp {
-  url: string;
-  close(): Promise<void>;
-}
+export type RunningApp = RunningServer;
 
 interface ErrorLike {
   status?: number;
   code?: string;
 }
-
-const listen = async (server: import('node:http').Server): Promise<RunningApp> => {
-  if (!server.listening) await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-};
 
 async function startExpress(fixture: Fixture): Promise<RunningApp> {
   const app = express();

@@ -1,7 +1,6 @@
 // The same add-on (lifecycle routes + one authenticated route) in Express, Koa and Fastify,
 // so the lifecycle table runs unchanged on each. Installs go to the default store, which is
 // what `atlassianJwt()` with no options authenticates against.
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LifecycleOptions } from '@connect-jwt/core';
 import { atlassianJwt as expressJwt, connectLifecycle as expressLifecycle } from '@connect-jwt/express';
@@ -11,27 +10,12 @@ import Router from '@koa/router';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
+import { listen, type RunningServer } from '../helpers/listen.js';
 
-export interface RunningAddon {
-  url: string;
-  close(): Promise<void>;
-}
+export type RunningAddon = RunningServer;
 
 /** The authenticated route every app serves: it answers the verified clientKey. */
 export const WHOAMI = '/api/whoami';
-
-async function listen(server: Server): Promise<RunningAddon> {
-  if (!server.listening) await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
 
 async function startExpress(options: LifecycleOptions): Promise<RunningAddon> {
   const app = express();
