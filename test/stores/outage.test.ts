@@ -3,11 +3,11 @@ import { closedPort, eventually, TcpProxy } from '@connect-jwt/store-test-suite'
 import { createFakeProduct } from '@connect-jwt/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  createClient,
   DATABASE_URL,
+  dropPostgresSchema,
   LoadBalancer,
-  pg,
   REDIS_URL,
+  removeRedisKeys,
   startAddon,
   stopAllAddons,
   stopChild,
@@ -26,23 +26,14 @@ const backends = [
     server: new URL(REDIS_URL),
     defaultPort: 6379,
     namespace: `connect-jwt-outage:${randomBytes(5).toString('hex')}:`,
-    async cleanUp(namespace: string) {
-      const client = createClient({ url: REDIS_URL });
-      await client.connect();
-      for await (const keys of client.scanIterator({ MATCH: `${namespace}*` })) if (keys.length) await client.del(keys);
-      await client.close();
-    },
+    cleanUp: removeRedisKeys,
   },
   {
     kind: 'postgres',
     server: new URL(DATABASE_URL),
     defaultPort: 5432,
     namespace: `connect_jwt_outage_${randomBytes(5).toString('hex')}`,
-    async cleanUp(namespace: string) {
-      const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
-      await pool.query(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`);
-      await pool.end();
-    },
+    cleanUp: dropPostgresSchema,
   },
 ];
 

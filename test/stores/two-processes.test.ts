@@ -3,11 +3,11 @@ import { closedPort } from '@connect-jwt/store-test-suite';
 import { createFakeProduct, type FakeProduct } from '@connect-jwt/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  createClient,
   DATABASE_URL,
+  dropPostgresSchema,
   LoadBalancer,
-  pg,
   REDIS_URL,
+  removeRedisKeys,
   startAddon,
   stopAllAddons,
   stopChild,
@@ -35,22 +35,13 @@ const backends = [
     kind: 'redis',
     url: REDIS_URL,
     namespace: `connect-jwt-2p:${randomBytes(5).toString('hex')}:`,
-    async cleanUp(namespace: string) {
-      const client = createClient({ url: REDIS_URL });
-      await client.connect();
-      for await (const keys of client.scanIterator({ MATCH: `${namespace}*` })) if (keys.length) await client.del(keys);
-      await client.close();
-    },
+    cleanUp: removeRedisKeys,
   },
   {
     kind: 'postgres',
     url: DATABASE_URL,
     namespace: `connect_jwt_2p_${randomBytes(5).toString('hex')}`,
-    async cleanUp(namespace: string) {
-      const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
-      await pool.query(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`);
-      await pool.end();
-    },
+    cleanUp: dropPostgresSchema,
   },
 ];
 

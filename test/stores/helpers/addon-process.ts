@@ -16,6 +16,21 @@ export const { createClient }: typeof import('redis') = createRequire(
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** Deletes every Redis key under `prefix` (what a test's add-ons wrote there). */
+export async function removeRedisKeys(prefix: string): Promise<void> {
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*` })) if (keys.length) await client.del(keys);
+  await client.close();
+}
+
+/** Drops a PostgreSQL schema (what a test's add-ons wrote there) and all it holds. */
+export async function dropPostgresSchema(schema: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+  await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await pool.end();
+}
+
 const fixture = fileURLToPath(new URL('../fixtures/express-addon.ts', import.meta.url));
 const fixtureTsconfig = fileURLToPath(new URL('../fixtures/tsconfig.json', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
