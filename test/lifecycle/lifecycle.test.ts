@@ -17,7 +17,8 @@ const ADDON = 'https://addon.example.com';
 
 interface LifecycleCall {
   path: '/installed' | '/uninstalled';
-  token?: string;
+  /** `encode` is async, so a forged HS256 token arrives as a promise and is awaited when sent. */
+  token?: string | Promise<string> | undefined;
   body: unknown;
 }
 
@@ -43,7 +44,7 @@ function unsecuredToken(claims: Record<string, unknown>): string {
 /** Every forgery the suite tries against `/installed`, each with the victim already installed. */
 function forgeries(victim: InstallPayload): Array<[string, () => LifecycleCall, number]> {
   const forged: InstallPayload = { ...victim, sharedSecret: 'attacker-chosen-secret' };
-  const install = (token: string | undefined, body: unknown = forged): LifecycleCall => ({
+  const install = (token: string | Promise<string> | undefined, body: unknown = forged): LifecycleCall => ({
     path: '/installed',
     token,
     body,
