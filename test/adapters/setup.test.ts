@@ -145,7 +145,7 @@ describe('express form bodies', () => {
         body: JSON.stringify({ jwt: await token('/submit', 'POST') }),
       });
       expect(json.status).toBe(401);
-      expect((await json.json()).code).toBe('ERR_TOKEN_MISSING');
+      expect(((await json.json()) as { code: string }).code).toBe('ERR_TOKEN_MISSING');
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

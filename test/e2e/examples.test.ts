@@ -36,7 +36,7 @@ async function startWith(start: (options: StartOptions) => Promise<RunningAddon>
 }
 
 async function refusal(response: Response): Promise<[number, string]> {
-  return [response.status, (await response.json()).code];
+  return [response.status, ((await response.json()) as { code: string }).code];
 }
 
 describe.each(examples)('the %s example add-on', (_name, appKey, start) => {

@@ -50,7 +50,7 @@ describe('serveAddon', () => {
     cleanUps.push(() => addon.close());
     expect(addon.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(addon.baseUrl).toBe('https://tunnel.example.com');
-    const descriptor = await (await fetch(`${addon.url}/atlassian-connect.json`)).json();
+    const descriptor = (await (await fetch(`${addon.url}/atlassian-connect.json`)).json()) as { baseUrl: string };
     expect(descriptor.baseUrl).toBe('https://tunnel.example.com');
   });
 });

@@ -90,14 +90,17 @@ describe('createFakeProduct', () => {
 
     const response = await product.loadIframe('/hello');
     expect(response.status).toBe(200);
-    expect((await response.json()).payload).toMatchObject({ iss: product.clientKey, sub: product.accountId });
+    expect(((await response.json()) as { payload: unknown }).payload).toMatchObject({
+      iss: product.clientKey,
+      sub: product.accountId,
+    });
   });
 
   it('sends context tokens, webhooks with their JSON body, and tokens in the query', async () => {
     await setUp();
     await product.install(addon.baseUrl);
     const context = await product.request('/api/context', { token: await product.contextToken() });
-    expect((await context.json()).payload).toMatchObject({
+    expect(((await context.json()) as { payload: unknown }).payload).toMatchObject({
       qsh: 'context-qsh',
       context: { jira: { issue: { key: 'TEST-1' } } },
     });
@@ -112,7 +115,7 @@ describe('createFakeProduct', () => {
   it('negative tokens are refused by the add-on with the right code', async () => {
     await setUp();
     await product.install(addon.baseUrl);
-    const codeOf = async (response: Response) => [response.status, (await response.json()).code];
+    const codeOf = async (response: Response) => [response.status, ((await response.json()) as { code: string }).code];
     expect(await codeOf(await product.request('/x', { token: await product.expiredToken({ url: '/x' }) }))).toEqual([
       401,
       'ERR_TOKEN_EXPIRED',
@@ -179,7 +182,7 @@ describe('createFakeProduct', () => {
       const response = await fetch(`${product.baseUrl}${path}`, {
         headers: authorization ? { authorization } : {},
       });
-      return [response.status, (await response.json()).code];
+      return [response.status, ((await response.json()) as { code: string }).code];
     };
     expect(await call('/rest/api/3/myself')).toEqual([401, 'ERR_TOKEN_MISSING']);
     const forProject = await signRequest(installation, { appKey: APP_KEY, url: '/rest/api/3/project' });
