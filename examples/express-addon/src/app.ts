@@ -48,7 +48,8 @@ export function createApp(options: AddonOptions): Express {
 
   // The body is parsed only after the token is checked, so unauthenticated bodies cost nothing.
   app.post('/webhooks/issue-created', atlassianJwt(auth), express.json(), (req, res) => {
-    res.json({ event: req.body?.webhookEvent, issueKey: req.body?.issue?.key, clientKey: req.atlassian.clientKey });
+    const body = req.body as { webhookEvent?: string; issue?: { key?: string } } | undefined;
+    res.json({ event: body?.webhookEvent, issueKey: body?.issue?.key, clientKey: req.atlassian.clientKey });
   });
 
   // Calls the product's REST API as the add-on, signed with the installation's shared secret.
