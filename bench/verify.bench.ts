@@ -101,7 +101,6 @@ console.log(`token: ${token.length} bytes; ${method} ${url}`);
 const results = await runBench(cases, {
   rounds: Number(flags.rounds),
   roundMs: Number(flags['round-ms']),
-  baseline: 'node:crypto floor',
 });
 console.log('\nwall time');
 console.log(formatTable(results, 'node:crypto floor'));
