@@ -43,7 +43,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
-interface Sample {
+export interface Sample {
   operations: number;
   milliseconds: number;
   cpuMicros: number;
@@ -55,7 +55,7 @@ function cpuMicros(): number {
 }
 
 /** Runs `fn` for about `ms` milliseconds; returns how many operations ran in how long. */
-async function measure(fn: () => unknown, ms: number, asynchronous: boolean): Promise<Sample> {
+export async function measure(fn: () => unknown, ms: number, asynchronous: boolean): Promise<Sample> {
   let operations = 0;
   const cpuStart = cpuMicros();
   const start = performance.now();
@@ -70,7 +70,8 @@ async function measure(fn: () => unknown, ms: number, asynchronous: boolean): Pr
   return { operations, milliseconds: now - start, cpuMicros: cpuMicros() - cpuStart };
 }
 
-function median(values: number[]): number {
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1

@@ -2,12 +2,9 @@
 // request waits, network included) and this process's CPU time (user + system). On a machine
 // shared with other work, wall time swings with their load while CPU time per operation does
 // not, so CPU time is what compares CPU-bound cases (cache hits) fairly.
-import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { BenchCase, BenchResult } from '../lib/harness.js';
-
-const BATCH = 64;
+import { type BenchCase, type BenchResult, measure, median } from '../lib/harness.js';
 
 // A full collection before each measured round, so the garbage a case leaves (a network client
 // allocates a lot) is not paid for by whichever case runs next.
@@ -19,24 +16,13 @@ export interface DualClockResults {
   cpu: BenchResult[];
 }
 
-function cpuMicros(): number {
-  const usage = process.cpuUsage();
-  return usage.user + usage.system;
-}
-
-async function measure(fn: () => unknown, ms: number): Promise<{ wall: number; cpu: number }> {
-  let operations = 0;
-  const cpuStart = cpuMicros();
-  const start = performance.now();
-  const deadline = start + ms;
-  let now = start;
-  do {
-    for (let i = 0; i < BATCH; i++) await fn();
-    operations += BATCH;
-    now = performance.now();
-  } while (now < deadline);
-  const cpuSeconds = Math.max(cpuMicros() - cpuStart, 1) / 1e6;
-  return { wall: (operations * 1000) / (now - start), cpu: operations / cpuSeconds };
+/** One round of `fn` on both clocks, as operations per second. */
+async function measureBothClocks(fn: () => unknown, ms: number): Promise<{ wall: number; cpu: number }> {
+  const sample = await measure(fn, ms, true);
+  return {
+    wall: (sample.operations * 1000) / sample.milliseconds,
+    cpu: sample.operations / (Math.max(sample.cpuMicros, 1) / 1e6),
+  };
 }
 
 function shuffled<T>(items: readonly T[]): T[] {
@@ -48,27 +34,19 @@ function shuffled<T>(items: readonly T[]): T[] {
   return copy;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
 /** Warm-up, then `rounds` rounds in rotating order; the median ops/s of each case on each clock. */
 export async function runDualClockBench(
   cases: BenchCase[],
   options: { rounds: number; roundMs: number; warmupMs: number },
 ): Promise<DualClockResults> {
-  for (const benchCase of cases) await measure(benchCase.fn, options.warmupMs);
+  for (const benchCase of cases) await measureBothClocks(benchCase.fn, options.warmupMs);
   const wall = new Map<BenchCase, number[]>(cases.map((c) => [c, []]));
   const cpu = new Map<BenchCase, number[]>(cases.map((c) => [c, []]));
   for (let round = 0; round < options.rounds; round++) {
     // A new random order each round: no case always follows the same neighbour.
     for (const benchCase of shuffled(cases)) {
       collectGarbage();
-      const sample = await measure(benchCase.fn, options.roundMs);
+      const sample = await measureBothClocks(benchCase.fn, options.roundMs);
       wall.get(benchCase)?.push(sample.wall);
       cpu.get(benchCase)?.push(sample.cpu);
     }
