@@ -7,6 +7,7 @@ import { MemoryStore } from '../store/memory.js';
 import { createJwt } from '../token/create.js';
 import { decodeUnverified } from '../token/decode.js';
 import { explainQsh } from './explain.js';
+import { escapeControls, escapeControlsKeepingLines } from './terminal-text.js';
 
 /** Where the CLI writes and what it reads from its environment; tests pass their own. */
 export interface CliIo {
@@ -101,8 +102,10 @@ function headerOf(token: string): unknown {
   }
 }
 
+// Values may come from an unverified token: escaped, so a claim can neither drive the terminal
+// nor start a line of its own (a fake "result: qsh matches").
 function line(label: string, value: string): string {
-  return `${`${label}:`.padEnd(19)} ${value}\n`;
+  return `${`${label}:`.padEnd(19)} ${escapeControls(value)}\n`;
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
@@ -166,7 +169,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError((error as Error).message.replace('options.qsh', '--qsh'));
       }
       const auth = await verifyRequest({ method, url, headers: { authorization: `JWT ${token}` } }, options);
-      io.stdout(`valid: iss=${auth.clientKey}${auth.accountId ? ` sub=${auth.accountId}` : ''}\n`);
+      const subject = auth.accountId ? ` sub=${escapeControls(auth.accountId)}` : '';
+      io.stdout(`valid: iss=${escapeControls(auth.clientKey)}${subject}\n`);
       return 0;
     }
     case 'explain': {
@@ -193,7 +197,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** Runs one CLI invocation; returns the exit code (0 ok, 1 invalid token, 2 usage error). */
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export async function main(argv: string[], given: CliIo): Promise<number> {
+  // Everything printed passes here too, so no path (an error message, JSON) writes a raw control character.
+  const io: CliIo = {
+    ...given,
+    stdout: (text) => given.stdout(escapeControlsKeepingLines(text)),
+    stderr: (text) => given.stderr(escapeControlsKeepingLines(text)),
+  };
   try {
     return await run(argv, io);
   } catch (error) {

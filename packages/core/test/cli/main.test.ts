@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { computeQsh, createJwt, decodeUnverified } from '../../src/index.js';
+import { computeQsh, createJwt, decodeUnverified, encode } from '../../src/index.js';
 
 const SECRET = 'cli-shared-secret-0123456789abcdef';
 const NOW = 1_764_000_000_000;
@@ -235,7 +235,6 @@ describe('connect-jwt explain', () => {
   });
 
   it('reports a token without qsh', async () => {
-    const { encode } = await import('../../src/index.js');
     const result = await explain(await encode({ iss: 'k', exp: NOW / 1000 + 60 }, SECRET), URL_PATH);
     expect(result.stdout).toMatch(/no usable "qsh" claim/);
   });
@@ -267,5 +266,41 @@ describe('connect-jwt (the bin)', () => {
     );
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/ERR_/);
+  });
+});
+
+describe('connect-jwt: text from a token is escaped before it reaches the terminal', () => {
+  // ESC ] 0 ; … BEL retitles the window; CSI 2 J clears the screen; U+009B is the one-byte CSI; U+202E reverses text.
+  const HOSTILE = '\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202Eevil\r\n';
+  const explain = (t: string, url: string) => cli(['explain', t, '--method', 'GET', '--url', url]);
+  const noControls = (text: string) =>
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+
+  it('explain prints a hostile unverified qsh claim escaped', async () => {
+    const hostile = await encode({ iss: 'k', exp: NOW / 1000 + 60, qsh: HOSTILE }, SECRET);
+    const result = await explain(hostile, URL_PATH);
+    expect(result.code).toBe(1);
+    noControls(result.stdout);
+    expect(result.stdout).toContain(
+      'token qsh:          \\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\u202eevil\\u000d\\u000a\n',
+    );
+  });
+
+  it('decode prints hostile claims and header fields escaped, as valid JSON', async () => {
+    const hostile = await encode({ iss: HOSTILE, sub: HOSTILE, [HOSTILE]: 1 }, SECRET);
+    const result = await cli(['decode', hostile]);
+    expect(result.code).toBe(0);
+    noControls(result.stdout);
+    const json = result.stdout.slice(result.stdout.indexOf('{'), result.stdout.lastIndexOf('}') + 1);
+    expect(JSON.parse(json).payload.iss).toBe(HOSTILE);
+  });
+
+  it('verify prints a hostile (but validly signed) iss and sub escaped', async () => {
+    const hostile = await createJwt(HOSTILE, SECRET, { method: 'GET', uri: URL_PATH, subject: HOSTILE });
+    const result = await cli(['verify', hostile, '--method', 'GET', '--url', URL_PATH, '--secret', SECRET]);
+    expect(result.code).toBe(0);
+    noControls(result.stdout);
+    expect(result.stdout).toContain('iss=\\u001b]0;pwned');
   });
 });
