@@ -1,4 +1,5 @@
 import { InvalidIssuerError, MalformedTokenError, TokenExpiredError, TokenNotYetValidError } from '../errors.js';
+import { hasClientKeyCharacters, MAX_CLIENT_KEY_LENGTH } from './client-key.js';
 
 export interface TimeClaimOptions {
   /** Seconds of leeway for exp, nbf and iat. */
@@ -23,11 +24,21 @@ function numericDate(payload: Record<string, unknown>, claim: string, required: 
   return value;
 }
 
-/** The `iss` claim, the only claim read before the signature is checked (to find the secret). */
+/**
+ * The `iss` claim, the only claim read before the signature is checked (to find the secret).
+ * Anyone can put anything there, so it is refused unless it could be a clientKey, before any store
+ * sees it: a store error would be a 503, a "store down" alarm anyone could raise at will.
+ */
 export function readIssuer(payload: Record<string, unknown>): string {
   const iss = payload.iss;
   if (typeof iss !== 'string' || iss === '') {
     throw new InvalidIssuerError('the token has no "iss" claim naming the installation');
+  }
+  if (iss.length > MAX_CLIENT_KEY_LENGTH) {
+    throw new InvalidIssuerError(`the token "iss" claim is longer than ${MAX_CLIENT_KEY_LENGTH} characters`);
+  }
+  if (!hasClientKeyCharacters(iss)) {
+    throw new InvalidIssuerError('the token "iss" claim holds characters a clientKey cannot have');
   }
   return iss;
 }

@@ -1,4 +1,5 @@
 import { InvalidInstallError } from '../errors.js';
+import { hasClientKeyCharacters, MAX_CLIENT_KEY_LENGTH } from '../lib/client-key.js';
 import type { Installation } from '../store/types.js';
 
 export type LifecycleEvent = 'installed' | 'uninstalled';
@@ -7,7 +8,7 @@ export type LifecycleEvent = 'installed' | 'uninstalled';
 // cannot fill the store.
 const LIMITS: Record<string, number> = {
   key: 255,
-  clientKey: 255,
+  clientKey: MAX_CLIENT_KEY_LENGTH,
   sharedSecret: 512,
   publicKey: 4096,
   baseUrl: 2048,
@@ -28,14 +29,6 @@ const LIMITS: Record<string, number> = {
 
 // Only these are kept: the store holds what the add-on needs, not whatever a body carried.
 const KEPT_FIELDS = Object.keys(LIMITS);
-
-function hasControlCharacter(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
 
 function invalid(message: string): InvalidInstallError {
   return new InvalidInstallError(message, { status: 400 });
@@ -73,7 +66,7 @@ export function readInstallPayload(body: unknown, event: LifecycleEvent): Instal
   if (record.eventType !== event) {
     throw invalid(`the lifecycle body eventType is ${JSON.stringify(record.eventType)}, expected "${event}"`);
   }
-  if (hasControlCharacter(record.clientKey as string)) {
+  if (!hasClientKeyCharacters(record.clientKey as string)) {
     throw invalid('the lifecycle body clientKey contains control characters');
   }
   for (const name of ['baseUrl', 'displayUrl'] as const) {
