@@ -22,8 +22,9 @@ const KEY_BYTES = 32;
  * installation does not decrypt). Records written before encryption was turned on (a secret
  * without the `enc:v1:` prefix) are still read as they are and get encrypted on the next write.
  *
- * `key`: 32 bytes, as a Buffer/Uint8Array, a secret KeyObject, or a 64-character hex or base64
- * string. `close()` closes the wrapped store too.
+ * `key`: 32 bytes, as a Buffer/Uint8Array, a secret KeyObject, 64 hex characters
+ * (`openssl rand -hex 32`) or 44 base64/base64url ones, 43 without the `=` (`openssl rand -base64 32`).
+ * `close()` closes the wrapped store too.
  */
 export function encryptedStore(
   store: SecretStore,
@@ -134,7 +135,7 @@ function parseKey(key: unknown): Buffer {
   }
   if (bytes === undefined || bytes.length !== KEY_BYTES) {
     throw new TypeError(
-      'encryptedStore: key must be 32 bytes (a Buffer, a secret KeyObject, or a 64-character hex or base64 string)',
+      'encryptedStore: key must be 32 bytes: a Buffer, a secret KeyObject, 64 hex characters (openssl rand -hex 32) or 44 base64 ones (openssl rand -base64 32)',
     );
   }
   return bytes;

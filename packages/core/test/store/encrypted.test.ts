@@ -112,6 +112,11 @@ describe('encryptedStore', () => {
     expect(() => encryptedStore(null as never, key)).toThrow(/encryptedStore: store/);
   });
 
+  it('says what a key string must look like: 64 hex or 44 base64 characters', () => {
+    expect(() => encryptedStore(new MemoryStore(), 'too-short')).toThrow(/64 hex characters .* 44 base64/);
+    expect(randomBytes(32).toString('base64')).toHaveLength(44);
+  });
+
   it('a failing backend raises StoreUnavailableError with the cause', async () => {
     const cause = new Error('connection reset');
     const failing = {
