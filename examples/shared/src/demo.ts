@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '@connect-jwt/store-sqlite';
-import { createFakeProduct, type FakeProduct } from '@connect-jwt/testing';
+import { createFakeProduct, type FakeProduct, type RunningAddon } from '@connect-jwt/testing';
 import type { StartOptions } from './run.js';
-import type { RunningAddon } from './serve.js';
 
 export interface DemoOptions {
   /** Shown in the title, e.g. `express-addon`. */

@@ -1,3 +1,5 @@
+// Serving lives in @connect-jwt/testing, where users' own tests get it too.
+export { type RunningAddon, type ServeOptions, serveAddon } from '@connect-jwt/testing';
 export type { DemoOptions, DemoStep } from './demo.js';
 export { runDemo } from './demo.js';
 export type { AddonIdentity, Descriptor } from './descriptor.js';
@@ -7,7 +9,5 @@ export { renderGeneralPage } from './general-page.js';
 export { whoAmIPath } from './product-api.js';
 export type { AddonOptions, StartOptions } from './run.js';
 export { runFromEnv } from './run.js';
-export type { RunningAddon, ServeOptions } from './serve.js';
-export { serveAddon } from './serve.js';
 export type { StoreChoice } from './store.js';
 export { openStore } from './store.js';

@@ -1,5 +1,5 @@
 import type { SecretStore } from '@connect-jwt/core';
-import type { RunningAddon, ServeOptions } from './serve.js';
+import type { RunningAddon, ServeOptions } from '@connect-jwt/testing';
 import { openStore } from './store.js';
 
 /** What every example's `createApp` takes. */

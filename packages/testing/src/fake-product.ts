@@ -124,13 +124,27 @@ function newSharedSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-async function readDescriptor(addonBaseUrl: string): Promise<Record<string, unknown> | undefined> {
+/** The add-on's descriptor, or why there is none (said in the error when no appKey was given either). */
+async function readDescriptor(
+  descriptorUrl: string,
+): Promise<{ descriptor: Record<string, unknown> } | { problem: string }> {
+  let response: Response;
   try {
-    const response = await fetch(`${addonBaseUrl}/atlassian-connect.json`);
-    return response.ok ? ((await response.json()) as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
+    response = await fetch(descriptorUrl);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    return { problem: `GET ${descriptorUrl} failed (${cause}): is the add-on listening there?` };
   }
+  if (!response.ok) {
+    await response.body?.cancel();
+    return { problem: `GET ${descriptorUrl} answered ${response.status}: serve the descriptor there` };
+  }
+  try {
+    const descriptor: unknown = await response.json();
+    if (descriptor !== null && typeof descriptor === 'object')
+      return { descriptor: descriptor as Record<string, unknown> };
+  } catch {}
+  return { problem: `GET ${descriptorUrl} did not answer a JSON object` };
 }
 
 /**
@@ -286,11 +300,17 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
         throw new TypeError('install: addonBaseUrl must be the add-on base URL (http or https)');
       }
       const baseUrl = addonBaseUrl.replace(/\/+$/, '');
-      const descriptor = await readDescriptor(baseUrl);
+      const descriptorUrl = `${baseUrl}/atlassian-connect.json`;
+      const read = await readDescriptor(descriptorUrl);
+      const descriptor = 'descriptor' in read ? read.descriptor : undefined;
       const lifecycle = (descriptor?.lifecycle ?? {}) as { installed?: string; uninstalled?: string };
       const appKey = installOptions.appKey ?? (typeof descriptor?.key === 'string' ? descriptor.key : undefined);
       if (appKey === undefined) {
-        throw new Error(`install: ${baseUrl}/atlassian-connect.json has no key; pass options.appKey`);
+        throw new Error(
+          'problem' in read
+            ? `install: ${read.problem} (or pass options.appKey)`
+            : `install: ${descriptorUrl} has no "key"; add it (or pass options.appKey)`,
+        );
       }
       const target: InstalledAddon = {
         appKey,

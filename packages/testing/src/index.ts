@@ -34,5 +34,6 @@ export {
   startProductApi,
 } from './product-api.js';
 export type { ProductType } from './product-type.js';
+export { type AddonHandler, type RunningAddon, type ServeOptions, serveAddon } from './serve-addon.js';
 export { type InstallPayload, installPayload, type SignInstallOptions, signInstall } from './signed-install.js';
 export { type WebhookEvent, type WebhookPayloadOptions, webhookPayload } from './webhook-payloads.js';

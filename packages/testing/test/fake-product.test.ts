@@ -7,10 +7,11 @@ import {
   SymmetricAlgorithm,
 } from 'atlassian-jwt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeProduct, type FakeProduct, type InstallForgery } from '../src/index.js';
+import { createFakeProduct, type FakeProduct, type InstallForgery, serveAddon } from '../src/index.js';
 import { APP_KEY, startMinimalAddon } from './helpers/minimal-addon.js';
 
 let product: FakeProduct;
+const cleanUps: (() => Promise<void>)[] = [];
 let addon: Awaited<ReturnType<typeof startMinimalAddon>>;
 
 async function setUp(productType: 'jira' | 'confluence' = 'jira') {
@@ -19,6 +20,7 @@ async function setUp(productType: 'jira' | 'confluence' = 'jira') {
 }
 
 afterEach(async () => {
+  for (const cleanUp of cleanUps.splice(0)) await cleanUp();
   await addon?.close();
   await product?.close();
 });
@@ -31,6 +33,26 @@ describe('createFakeProduct', () => {
   it('refuses an add-on base URL that is not an http(s) URL', async () => {
     await setUp();
     await expect(product.install('localhost:3000')).rejects.toThrow(TypeError);
+  });
+
+  it('says why it cannot read the descriptor: a 404, nothing listening, or no key in it', async () => {
+    await setUp();
+    const withDescriptor = async (status: number, body: string) => {
+      const server = await serveAddon({ host: '127.0.0.1' }, () => ({
+        handler: (_req, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(body),
+      }));
+      cleanUps.push(() => server.close());
+      return server.baseUrl;
+    };
+    const missing = await withDescriptor(404, '{}');
+    await expect(product.install(missing)).rejects.toThrow(
+      `install: GET ${missing}/atlassian-connect.json answered 404: serve the descriptor there (or pass options.appKey)`,
+    );
+    const keyless = await withDescriptor(200, '{"name":"no key"}');
+    await expect(product.install(keyless)).rejects.toThrow(`${keyless}/atlassian-connect.json has no "key"`);
+    const closed = await withDescriptor(200, '{}');
+    await cleanUps.pop()?.();
+    await expect(product.install(closed)).rejects.toThrow(/failed \(ECONNREFUSED\): is the add-on listening there\?/);
   });
 
   it('installs with a signed install the add-on accepts, reading the key from its descriptor', async () => {

@@ -2,12 +2,19 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ServeOptions {
-  /** 0 picks a free port. */
-  port: number;
+  /** Default 0: any free port. */
+  port?: number;
   /** Interface to listen on; default all of them, announced as `localhost`. */
   host?: string;
   /** The public base URL (a tunnel, a proxy); default the listening address. */
   baseUrl?: string;
+}
+
+/** What `serveAddon`'s builder returns: the app as a `node:http` listener, and how to stop it. */
+export interface AddonHandler {
+  /** An Express app, Koa's `app.callback()`, or `(req, res) => fastify.routing(req, res)` after `ready()`. */
+  handler: RequestListener;
+  close?: () => Promise<void>;
 }
 
 export interface RunningAddon {
@@ -20,17 +27,18 @@ export interface RunningAddon {
 }
 
 /**
- * Listens first, then builds the app: with port 0 the base URL (which the descriptor announces and
- * install tokens must name as `aud`) is only known once the port is.
+ * Listens first, then builds the app with the real base URL: with port 0 that URL (which the
+ * descriptor announces, and install tokens must name as `aud`) is only known once the port is, and
+ * `FakeProduct.install()` only succeeds when the add-on's `baseUrl` is where it listens.
  */
 export async function serveAddon(
   options: ServeOptions,
-  buildHandler: (baseUrl: string) => Promise<{ handler: RequestListener; close?: () => Promise<void> }>,
+  buildHandler: (baseUrl: string) => AddonHandler | Promise<AddonHandler>,
 ): Promise<RunningAddon> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    server.listen(options.port ?? 0, options.host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -40,7 +48,7 @@ export async function serveAddon(
     options.host === undefined ? 'localhost' : options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}`;
   const baseUrl = (options.baseUrl ?? url).replace(/\/+$/, '');
-  let app: Awaited<ReturnType<typeof buildHandler>>;
+  let app: AddonHandler;
   try {
     app = await buildHandler(baseUrl);
   } catch (error) {
