@@ -8,6 +8,11 @@ const alias = readdirSync(packagesDir).map((dir) => ({
   find: new RegExp(`^@connect-jwt/${dir}$`),
   replacement: `${packagesDir}${dir}/src/index.ts`,
 }));
+// Core's adapter kit, a subpath export.
+alias.push({
+  find: /^@connect-jwt\/core\/adapter$/,
+  replacement: fileURLToPath(new URL('./packages/core/src/http/index.ts', import.meta.url)),
+});
 // What the example add-ons share, also from source.
 alias.push({
   find: /^@connect-jwt\/example-shared$/,

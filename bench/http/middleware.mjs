@@ -3,7 +3,8 @@
 // HTTP figures carry the framework and the kernel (tens of µs of noise on a shared machine);
 // this is the CPU each check adds per request, by itself. One check per process (as in a real
 // server, no other check's code shares the JIT's call sites). argv: <framework> <variant> <iterations>.
-import { createJwt, MemoryStore, resolveAdapterOptions, verifyRequest } from '@connect-jwt/core';
+import { createJwt, MemoryStore, verifyRequest } from '@connect-jwt/core';
+import { resolveAdapterOptions } from '@connect-jwt/core/adapter';
 import { atlassianJwt as expressJwt } from '@connect-jwt/express';
 import { atlassianJwt as fastifyJwt } from '@connect-jwt/fastify';
 import { atlassianJwt as koaJwt } from '@connect-jwt/koa';

@@ -1,15 +1,5 @@
-export { getDefaultStore, setDefaultStore } from './adapter/default-store.js';
-export type { ErrorResponse } from './adapter/error-response.js';
-export { toErrorResponse } from './adapter/error-response.js';
-export type { AdapterOptions, ResolvedAdapterOptions } from './adapter/options.js';
-export { resolveAdapterOptions } from './adapter/options.js';
-export { toConnectRequest } from './adapter/request.js';
+// `@connect-jwt/core`: what users call. The adapter kit is the `@connect-jwt/core/adapter` subpath.
 export * from './errors.js';
-export type { LifecycleAnswer, LifecycleHandler, LifecycleHttpRequest } from './lifecycle/handler.js';
-export { createLifecycleHandler } from './lifecycle/handler.js';
-export type { LifecycleEvent } from './lifecycle/install-payload.js';
-export type { ReadJsonBodyOptions } from './lifecycle/json-body.js';
-export { parseJsonBody, readJsonBody } from './lifecycle/json-body.js';
 export type { LifecycleOptions } from './lifecycle/options.js';
 export { DEFAULT_KEY_SERVER_URL } from './lifecycle/options.js';
 export type { SignRequestOptions } from './outbound/sign.js';
@@ -17,11 +7,11 @@ export { productFetch, resolveProductUrl, signRequest } from './outbound/sign.js
 export type { CanonicalRequestOptions, FormBody, FormParamsPolicy } from './qsh/canonical.js';
 export { canonicalRequest } from './qsh/canonical.js';
 export { computeQsh } from './qsh/hash.js';
-export { extractToken } from './request/extract.js';
 export type { ConnectAuth, ConnectRequest, QshMode, VerifyOptions } from './request/types.js';
-export { validateVerifyOptions, verifyRequest } from './request/verify.js';
+export { verifyRequest } from './request/verify.js';
 export type { CachedStore, CachedStoreOptions } from './store/cached.js';
 export { cachedStore } from './store/cached.js';
+export { getDefaultStore, setDefaultStore } from './store/default.js';
 export { encryptedStore, SecretDecryptionError } from './store/encrypted.js';
 export { MemoryStore } from './store/memory.js';
 export type { Installation, SecretStore } from './store/types.js';

@@ -1,12 +1,11 @@
 import { IncomingMessage } from 'node:http';
+import { type ConnectAuth, verifyRequest } from '@connect-jwt/core';
 import {
   type AdapterOptions,
-  type ConnectAuth,
   resolveAdapterOptions,
   toConnectRequest,
   toErrorResponse,
-  verifyRequest,
-} from '@connect-jwt/core';
+} from '@connect-jwt/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 declare global {

@@ -1,9 +1,10 @@
-import { createLifecycleHandler, type LifecycleAnswer, type LifecycleOptions } from '@connect-jwt/core';
+import type { LifecycleOptions } from '@connect-jwt/core';
+import { createLifecycleRoutes, type HttpAnswer } from '@connect-jwt/core/adapter';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 
 export type ConnectLifecycleOptions = LifecycleOptions;
 
-function send(res: Response, answer: LifecycleAnswer): void {
+function send(res: Response, answer: HttpAnswer): void {
   res.status(answer.status).set(answer.headers);
   if (answer.body === undefined) res.end();
   else res.send(JSON.stringify(answer.body));
@@ -15,13 +16,13 @@ function send(res: Response, answer: LifecycleAnswer): void {
  * is needed; installs land in the store `atlassianJwt()` reads (the default one unless given).
  */
 export function connectLifecycle(options: ConnectLifecycleOptions): Router {
-  const handler = createLifecycleHandler(options, 'connectLifecycle');
+  const routes = createLifecycleRoutes(options, 'connectLifecycle');
   const router = Router();
   router.use(function connectLifecycleRoute(req: Request, res: Response, next: NextFunction) {
-    const event = handler.routeOf(req.method, req.path);
+    const event = routes.eventFor(req.method, req.path);
     if (event === undefined) return next();
-    handler
-      .respond(event, { method: req.method, url: req.originalUrl, stream: req, parsedBody: req.body })
+    routes
+      .answer(event, { method: req.method, url: req.originalUrl, stream: req, parsedBody: req.body })
       .then((answer) => send(res, answer), next);
   });
   return router;

@@ -1,12 +1,11 @@
+import { type ConnectAuth, verifyRequest } from '@connect-jwt/core';
 import {
   type AdapterOptions,
-  type ConnectAuth,
   type ResolvedAdapterOptions,
   resolveAdapterOptions,
   toConnectRequest,
   toErrorResponse,
-  verifyRequest,
-} from '@connect-jwt/core';
+} from '@connect-jwt/core/adapter';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 

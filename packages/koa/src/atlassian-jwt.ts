@@ -1,11 +1,10 @@
+import { type ConnectAuth, verifyRequest } from '@connect-jwt/core';
 import {
   type AdapterOptions,
-  type ConnectAuth,
   resolveAdapterOptions,
   toConnectRequest,
   toErrorResponse,
-  verifyRequest,
-} from '@connect-jwt/core';
+} from '@connect-jwt/core/adapter';
 import type { Middleware, ParameterizedContext } from 'koa';
 
 declare module 'koa' {

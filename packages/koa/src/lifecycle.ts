@@ -1,4 +1,5 @@
-import { createLifecycleHandler, type LifecycleOptions } from '@connect-jwt/core';
+import type { LifecycleOptions } from '@connect-jwt/core';
+import { createLifecycleRoutes } from '@connect-jwt/core/adapter';
 import type { Middleware } from 'koa';
 
 export type ConnectLifecycleOptions = LifecycleOptions;
@@ -9,11 +10,11 @@ export type ConnectLifecycleOptions = LifecycleOptions;
  * store `atlassianJwt()` reads (the default one unless given). Other requests pass through.
  */
 export function connectLifecycle(options: ConnectLifecycleOptions): Middleware {
-  const handler = createLifecycleHandler(options, 'connectLifecycle');
+  const routes = createLifecycleRoutes(options, 'connectLifecycle');
   return async function connectLifecycleMiddleware(ctx, next) {
-    const event = handler.routeOf(ctx.method, ctx.path);
+    const event = routes.eventFor(ctx.method, ctx.path);
     if (event === undefined) return next();
-    const answer = await handler.respond(event, {
+    const answer = await routes.answer(event, {
       method: ctx.method,
       url: ctx.originalUrl,
       stream: ctx.req,

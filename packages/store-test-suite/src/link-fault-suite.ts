@@ -1,4 +1,5 @@
-import { createJwt, type SecretStore, toErrorResponse, verifyRequest } from '@connect-jwt/core';
+import { createJwt, type SecretStore, verifyRequest } from '@connect-jwt/core';
+import { toErrorResponse } from '@connect-jwt/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { eventually } from './eventually.js';
 import { sampleInstallation, uniqueClientKey } from './store-suite.js';

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Installation, type SecretStore, toErrorResponse, verifyRequest } from '@connect-jwt/core';
+import { type Installation, type SecretStore, verifyRequest } from '@connect-jwt/core';
+import { toErrorResponse } from '@connect-jwt/core/adapter';
 import { type ProductType, productContextPath } from './product-type.js';
 
 /** One call the add-on made to the product's REST API, as the product saw it. */

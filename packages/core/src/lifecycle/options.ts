@@ -1,4 +1,4 @@
-import { getDefaultStore } from '../adapter/default-store.js';
+import { getDefaultStore } from '../store/default.js';
 import type { Installation, SecretStore } from '../store/types.js';
 
 /** Options of `connectLifecycle()` in every adapter, and of core's `createLifecycleHandler()`. */
@@ -60,15 +60,15 @@ function isHttpUrl(value: string): boolean {
 }
 
 /** Throws a TypeError naming the first bad option: mistakes surface at startup, not per request. */
-export function validateLifecycleOptions(options: LifecycleOptions, where: string): ResolvedLifecycleOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options are required`);
+export function validateLifecycleOptions(options: LifecycleOptions, caller: string): ResolvedLifecycleOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${caller}: options are required`);
   const baseUrls = typeof options.baseUrl === 'string' ? [options.baseUrl] : options.baseUrl;
   if (!Array.isArray(baseUrls) || baseUrls.length === 0) {
-    throw new TypeError(`${where}: options.baseUrl must be the add-on's base URL or a non-empty array of them`);
+    throw new TypeError(`${caller}: options.baseUrl must be the add-on's base URL or a non-empty array of them`);
   }
   for (const url of baseUrls) {
     if (typeof url !== 'string' || !isHttpUrl(url) || /[?#]/.test(url)) {
-      throw new TypeError(`${where}: options.baseUrl must hold absolute http(s) URLs without query or fragment`);
+      throw new TypeError(`${caller}: options.baseUrl must hold absolute http(s) URLs without query or fragment`);
     }
   }
   const store = options.store as Partial<SecretStore> | undefined;
@@ -79,28 +79,28 @@ export function validateLifecycleOptions(options: LifecycleOptions, where: strin
       typeof store.set !== 'function' ||
       typeof store.delete !== 'function')
   ) {
-    throw new TypeError(`${where}: options.store must be a SecretStore (get, set, delete)`);
+    throw new TypeError(`${caller}: options.store must be a SecretStore (get, set, delete)`);
   }
   const keyServerUrl = options.keyServerUrl ?? DEFAULT_KEY_SERVER_URL;
   if (typeof keyServerUrl !== 'string' || !isHttpUrl(keyServerUrl) || /[?#]/.test(keyServerUrl)) {
-    throw new TypeError(`${where}: options.keyServerUrl must be an absolute http(s) URL without query or fragment`);
+    throw new TypeError(`${caller}: options.keyServerUrl must be an absolute http(s) URL without query or fragment`);
   }
   for (const name of ['onInstalled', 'onUninstalled'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new TypeError(`${where}: options.${name} must be a function`);
+      throw new TypeError(`${caller}: options.${name} must be a function`);
     }
   }
   const path = (name: 'installedPath' | 'uninstalledPath', fallback: string): string => {
     const value = options[name] ?? fallback;
     if (typeof value !== 'string' || !/^\/[^?#\s]*$/.test(value)) {
-      throw new TypeError(`${where}: options.${name} must be a path starting with "/"`);
+      throw new TypeError(`${caller}: options.${name} must be a path starting with "/"`);
     }
     return value;
   };
   const installedPath = path('installedPath', '/installed');
   const uninstalledPath = path('uninstalledPath', '/uninstalled');
   if (installedPath === uninstalledPath) {
-    throw new TypeError(`${where}: options.installedPath and options.uninstalledPath must differ`);
+    throw new TypeError(`${caller}: options.installedPath and options.uninstalledPath must differ`);
   }
   const number = (name: keyof LifecycleOptions, fallback: number, { positive = false, integer = false } = {}) => {
     const value = options[name] ?? fallback;
@@ -111,7 +111,7 @@ export function validateLifecycleOptions(options: LifecycleOptions, where: strin
       (positive && value === 0) ||
       (integer && !Number.isInteger(value))
     ) {
-      throw new TypeError(`${where}: options.${name} must be a ${positive ? 'positive' : 'non-negative'} number`);
+      throw new TypeError(`${caller}: options.${name} must be a ${positive ? 'positive' : 'non-negative'} number`);
     }
     return value;
   };

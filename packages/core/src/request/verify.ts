@@ -18,23 +18,23 @@ const FORM_POLICIES: ReadonlySet<string> = new Set(['none', 'fallback', 'merge']
  * Checks options once, where a mistake is a programming error (TypeError naming the option),
  * so that request time only ever raises ConnectJwtErrors. Adapters call this in their factory.
  */
-export function validateVerifyOptions(options: Partial<VerifyOptions>, where = 'verifyRequest'): void {
+export function validateVerifyOptions(options: Partial<VerifyOptions>, caller = 'verifyRequest'): void {
   const store = options.store as Partial<SecretStore> | undefined;
-  if (!store || typeof store.get !== 'function') throw new TypeError(`${where}: options.store must be a SecretStore`);
+  if (!store || typeof store.get !== 'function') throw new TypeError(`${caller}: options.store must be a SecretStore`);
   if (options.qsh !== undefined && !QSH_MODES.has(options.qsh)) {
-    throw new TypeError(`${where}: options.qsh must be 'strict', 'context', 'any' or 'skip'`);
+    throw new TypeError(`${caller}: options.qsh must be 'strict', 'context', 'any' or 'skip'`);
   }
   if (options.formParams !== undefined && !FORM_POLICIES.has(options.formParams)) {
-    throw new TypeError(`${where}: options.formParams must be 'none', 'fallback' or 'merge'`);
+    throw new TypeError(`${caller}: options.formParams must be 'none', 'fallback' or 'merge'`);
   }
   for (const name of ['clockTolerance', 'maxTokenAge', 'maxTokenLength'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value))) {
-      throw new TypeError(`${where}: options.${name} must be a non-negative number`);
+      throw new TypeError(`${caller}: options.${name} must be a non-negative number`);
     }
   }
   if (options.baseUrl !== undefined && typeof options.baseUrl !== 'string') {
-    throw new TypeError(`${where}: options.baseUrl must be a string`);
+    throw new TypeError(`${caller}: options.baseUrl must be a string`);
   }
 }
 

@@ -176,7 +176,7 @@ function asStoreError(cause: unknown): Error {
   return new StoreUnavailableError('the secret store could not be reached', { cause });
 }
 
-export function assertStore(store: unknown, where: string): asserts store is SecretStore {
+export function assertStore(store: unknown, caller: string): asserts store is SecretStore {
   const candidate = store as Partial<SecretStore> | null | undefined;
   if (
     !candidate ||
@@ -184,6 +184,6 @@ export function assertStore(store: unknown, where: string): asserts store is Sec
     typeof candidate.set !== 'function' ||
     typeof candidate.delete !== 'function'
   ) {
-    throw new TypeError(`${where}: store must be a SecretStore`);
+    throw new TypeError(`${caller}: store must be a SecretStore`);
   }
 }

@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import {
   type ConnectRequest,
-  createLifecycleHandler,
   encode,
   type Installation,
   type LifecycleOptions,
   MemoryStore,
   type SecretStore,
 } from '@connect-jwt/core';
+import { createLifecycleRoutes } from '@connect-jwt/core/adapter';
 import {
   type InstallPayload,
   installPayload,
@@ -31,7 +31,7 @@ beforeEach(() => {
 });
 
 function handlerWith(overrides: Partial<LifecycleOptions> = {}) {
-  return createLifecycleHandler({ baseUrl: ADDON, store, keyServerUrl: keyServer.url, ...overrides });
+  return createLifecycleRoutes({ baseUrl: ADDON, store, keyServerUrl: keyServer.url, ...overrides });
 }
 
 function lifecycleRequest(token: string | undefined, body: unknown, url = '/installed'): ConnectRequest {
@@ -288,7 +288,7 @@ describe('lifecycle handler: store failures', () => {
 
   it('answers 503 when the store cannot be written', async () => {
     const payload = installPayload();
-    const handler = createLifecycleHandler({ baseUrl: ADDON, store: failing, keyServerUrl: keyServer.url });
+    const handler = createLifecycleRoutes({ baseUrl: ADDON, store: failing, keyServerUrl: keyServer.url });
     const error = await refusal(handler.installed(lifecycleRequest(signed(payload), payload)));
     expect(error).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
     const uninstall = { ...payload, eventType: 'uninstalled' as const };
@@ -309,13 +309,13 @@ function tamper(token: string, claims: Record<string, unknown>): string {
   return `${header}.${Buffer.from(JSON.stringify(edited)).toString('base64url')}.${signature}`;
 }
 
-describe('lifecycle handler: respond (the adapters entry point)', () => {
+describe('lifecycle routes: answer (the adapters entry point)', () => {
   const stream = (body: string, headers: Record<string, string>) =>
     Object.assign(Readable.from([Buffer.from(body)]), { headers });
 
   it('reads the JSON body, stores the install and answers 204', async () => {
     const payload = installPayload();
-    const answer = await handlerWith().respond('installed', {
+    const answer = await handlerWith().answer('installed', {
       method: 'POST',
       url: '/installed',
       stream: stream(JSON.stringify(payload), {
@@ -330,14 +330,14 @@ describe('lifecycle handler: respond (the adapters entry point)', () => {
   it('uses a body an app-wide parser already produced, after the content-type check', async () => {
     const payload = installPayload();
     const headers = { 'content-type': 'application/json', authorization: `JWT ${signed(payload)}` };
-    const answer = await handlerWith().respond('installed', {
+    const answer = await handlerWith().answer('installed', {
       method: 'POST',
       url: '/installed',
       stream: stream('', headers),
       parsedBody: payload,
     });
     expect(answer.status).toBe(204);
-    const form = await handlerWith().respond('installed', {
+    const form = await handlerWith().answer('installed', {
       method: 'POST',
       url: '/installed',
       stream: stream('', { ...headers, 'content-type': 'application/x-www-form-urlencoded' }),
@@ -347,7 +347,7 @@ describe('lifecycle handler: respond (the adapters entry point)', () => {
   });
 
   it('answers a refusal as the JSON error body with a JWT challenge', async () => {
-    const answer = await handlerWith().respond('uninstalled', {
+    const answer = await handlerWith().answer('uninstalled', {
       method: 'POST',
       url: '/uninstalled',
       stream: stream('{}', { 'content-type': 'application/json' }),
@@ -364,7 +364,7 @@ describe('lifecycle handler: respond (the adapters entry point)', () => {
       },
     });
     await expect(
-      handler.respond('installed', {
+      handler.answer('installed', {
         method: 'POST',
         url: '/installed',
         stream: stream(JSON.stringify(payload), {

@@ -1,14 +1,15 @@
-import { createLifecycleHandler, type LifecycleOptions, MemoryStore } from '@connect-jwt/core';
+import { type LifecycleOptions, MemoryStore } from '@connect-jwt/core';
+import { createLifecycleRoutes } from '@connect-jwt/core/adapter';
 import { describe, expect, it } from 'vitest';
 
 const valid: LifecycleOptions = { baseUrl: 'https://addon.example.com', keyServerUrl: 'http://127.0.0.1:1' };
 
-describe('createLifecycleHandler options', () => {
+describe('createLifecycleRoutes options', () => {
   it('accepts the documented options and defaults the paths', () => {
-    const handler = createLifecycleHandler(valid);
+    const handler = createLifecycleRoutes(valid);
     expect(handler.installedPath).toBe('/installed');
     expect(handler.uninstalledPath).toBe('/uninstalled');
-    const custom = createLifecycleHandler({
+    const custom = createLifecycleRoutes({
       ...valid,
       baseUrl: ['https://addon.example.com/', 'https://staging.example.com/addon'],
       store: new MemoryStore(),
@@ -22,10 +23,10 @@ describe('createLifecycleHandler options', () => {
       clockTolerance: 0,
       maxBodyBytes: 1024,
     });
-    expect(custom.routeOf('post', '/lifecycle/installed')).toBe('installed');
-    expect(custom.routeOf('POST', '/lifecycle/uninstalled')).toBe('uninstalled');
-    expect(custom.routeOf('GET', '/lifecycle/installed')).toBeUndefined();
-    expect(custom.routeOf('POST', '/installed')).toBeUndefined();
+    expect(custom.eventFor('post', '/lifecycle/installed')).toBe('installed');
+    expect(custom.eventFor('POST', '/lifecycle/uninstalled')).toBe('uninstalled');
+    expect(custom.eventFor('GET', '/lifecycle/installed')).toBeUndefined();
+    expect(custom.eventFor('POST', '/installed')).toBeUndefined();
   });
 
   it.each([
@@ -50,12 +51,12 @@ describe('createLifecycleHandler options', () => {
     ['clockTolerance', { clockTolerance: Number.NaN }],
     ['maxBodyBytes', { maxBodyBytes: '64k' }],
   ])('throws a TypeError naming %s', (name, override) => {
-    expect(() => createLifecycleHandler({ ...valid, ...override } as unknown as LifecycleOptions)).toThrow(
+    expect(() => createLifecycleRoutes({ ...valid, ...override } as unknown as LifecycleOptions)).toThrow(
       expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`options.${name}`) }),
     );
   });
 
   it('throws a TypeError without options', () => {
-    expect(() => createLifecycleHandler(undefined as unknown as LifecycleOptions)).toThrow(TypeError);
+    expect(() => createLifecycleRoutes(undefined as unknown as LifecycleOptions)).toThrow(TypeError);
   });
 });

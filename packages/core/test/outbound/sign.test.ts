@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toErrorResponse } from '../../src/http/index.js';
 import {
   computeQsh,
   decodeUnverified,
@@ -9,7 +10,6 @@ import {
   productFetch,
   resolveProductUrl,
   signRequest,
-  toErrorResponse,
   verifyRequest,
 } from '../../src/index.js';
 

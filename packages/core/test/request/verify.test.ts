@@ -12,9 +12,9 @@ import {
   type SecretStore,
   StoreUnavailableError,
   type VerifyOptions,
-  validateVerifyOptions,
   verifyRequest,
 } from '../../src/index.js';
+import { validateVerifyOptions } from '../../src/request/verify.js';
 import { base64url, CLIENT_KEY, HS256_HEADER, nowSeconds, SHARED_SECRET, signToken } from '../support/tokens.js';
 
 const URL_PATH = '/rest/api/3/issue/ABC-1?expand=names&fields=summary';

@@ -1,13 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  createLifecycleHandler,
-  MemoryStore,
-  parseJsonBody,
-  productFetch,
-  toErrorResponse,
-  verifyRequest,
-} from '@connect-jwt/core';
+import { MemoryStore, productFetch, verifyRequest } from '@connect-jwt/core';
+import { createLifecycleRoutes, parseJsonBody, toErrorResponse } from '@connect-jwt/core/adapter';
 
 export const APP_KEY = 'com.example.minimal-addon';
 
@@ -21,7 +15,7 @@ export async function startMinimalAddon(options: { keyServerUrl: string }) {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const lifecycle = createLifecycleHandler({ baseUrl, store, keyServerUrl: options.keyServerUrl });
+  const lifecycle = createLifecycleRoutes({ baseUrl, store, keyServerUrl: options.keyServerUrl });
 
   server.on('request', async (req: IncomingMessage, res) => {
     const url = req.url ?? '/';

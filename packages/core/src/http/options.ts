@@ -1,7 +1,7 @@
 import type { VerifyOptions } from '../request/types.js';
 import { validateVerifyOptions } from '../request/verify.js';
+import { getDefaultStore } from '../store/default.js';
 import type { Installation, SecretStore } from '../store/types.js';
-import { getDefaultStore } from './default-store.js';
 
 /** What `atlassianJwt(options)` takes in every adapter: core's VerifyOptions, with the store optional. */
 export interface AdapterOptions extends Omit<VerifyOptions, 'store'> {
@@ -26,23 +26,23 @@ const VERIFY_KEYS = ['baseUrl', 'qsh', 'clockTolerance', 'maxTokenAge', 'maxToke
  * Validates adapter options once, in the factory (a TypeError naming the option), so that a
  * request can only ever fail with a ConnectJwtError.
  */
-export function resolveAdapterOptions(options: AdapterOptions | undefined, where: string): ResolvedAdapterOptions {
+export function resolveAdapterOptions(options: AdapterOptions | undefined, caller: string): ResolvedAdapterOptions {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new TypeError(`${where}: options must be an object`);
+    throw new TypeError(`${caller}: options must be an object`);
   }
   const given = options ?? {};
   if (given.passError !== undefined && typeof given.passError !== 'boolean') {
-    throw new TypeError(`${where}: options.passError must be a boolean`);
+    throw new TypeError(`${caller}: options.passError must be a boolean`);
   }
   if (given.realm !== undefined && typeof given.realm !== 'string') {
-    throw new TypeError(`${where}: options.realm must be a string`);
+    throw new TypeError(`${caller}: options.realm must be a string`);
   }
   const verify: VerifyOptions = { store: given.store ?? defaultStoreView };
   for (const key of VERIFY_KEYS) {
     // Only the keys verifyRequest knows: a framework's own plugin options (e.g. Fastify's `prefix`) stay out.
     if (given[key] !== undefined) Object.assign(verify, { [key]: given[key] });
   }
-  validateVerifyOptions(verify, where);
+  validateVerifyOptions(verify, caller);
   return { verify, passError: given.passError ?? false, realm: given.realm };
 }
 

@@ -1,10 +1,16 @@
 import { type ConnectJwtError, isConnectJwtError } from '../errors.js';
 
-export interface ErrorResponse {
+/** The JSON body of a refusal: safe to send, never holds a token or a secret. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+}
+
+/** What an adapter sends, for a failed check and for a lifecycle route alike; no `body` is an empty answer. */
+export interface HttpAnswer {
   status: number;
   headers: Record<string, string>;
-  /** `{ code, message }`: safe to send, never holds a token or a secret. */
-  body: { code: string; message: string };
+  body?: ErrorBody | undefined;
 }
 
 const DEFAULT_REALM = 'atlassian-connect';
@@ -14,7 +20,7 @@ const DEFAULT_REALM = 'atlassian-connect';
  * and, on 401, a `WWW-Authenticate: JWT` challenge. Anything that is not a ConnectJwtError is
  * an internal fault and is answered 500 without its message (it could hold anything).
  */
-export function toErrorResponse(error: unknown, realm = DEFAULT_REALM): ErrorResponse {
+export function toErrorResponse(error: unknown, realm = DEFAULT_REALM): HttpAnswer & { body: ErrorBody } {
   if (!isConnectJwtError(error)) {
     return {
       status: 500,

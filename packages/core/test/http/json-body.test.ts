@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { parseJsonBody, readJsonBody } from '@connect-jwt/core';
+import { parseJsonBody, readJsonBody } from '@connect-jwt/core/adapter';
 import { describe, expect, it } from 'vitest';
 
 function requestStream(chunks: string[], headers: Record<string, string>) {

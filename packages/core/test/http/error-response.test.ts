@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { toErrorResponse } from '../../src/http/index.js';
 import {
   InvalidInstallError,
   InvalidSignatureError,
   QshMismatchError,
   StoreUnavailableError,
   TokenExpiredError,
-  toErrorResponse,
 } from '../../src/index.js';
 
 describe('toErrorResponse', () => {

@@ -1,0 +1,14 @@
+// `@connect-jwt/core/adapter`: the kit a framework adapter is built from. What users call is the
+// main entry; these names map a framework's request and response to core and back.
+
+export type { LifecycleEvent } from '../lifecycle/install-payload.js';
+export { validateVerifyOptions } from '../request/verify.js';
+export type { ErrorBody, HttpAnswer } from './error-response.js';
+export { toErrorResponse } from './error-response.js';
+export type { ReadJsonBodyOptions } from './json-body.js';
+export { parseJsonBody, readJsonBody } from './json-body.js';
+export type { LifecycleHttpRequest, LifecycleRoutes } from './lifecycle.js';
+export { createLifecycleRoutes } from './lifecycle.js';
+export type { AdapterOptions, ResolvedAdapterOptions } from './options.js';
+export { resolveAdapterOptions } from './options.js';
+export { toConnectRequest } from './request.js';
