@@ -10,7 +10,7 @@ import {
 } from './host-tokens.js';
 import { iframeParams, toQueryString } from './iframe-params.js';
 import { type KeyServer, startKeyServer } from './key-server.js';
-import { type ProductApi, type ReceivedCall, startProductApi } from './product-api.js';
+import { type ProductApi, type ReceivedCall, startProductApi, type UserAnswer } from './product-api.js';
 import { PRODUCT_TYPES, type ProductType } from './product-type.js';
 import { type InstallPayload, installPayload, signInstall } from './signed-install.js';
 import { type WebhookEvent, webhookPayload } from './webhook-payloads.js';
@@ -65,6 +65,11 @@ export interface IframeOptions {
   /** More context parameters (e.g. `{ 'project.key': 'TEST' }`). */
   params?: Record<string, string>;
   accountId?: string;
+  /**
+   * The origin of the page that frames the iframe: what `xdm_e` names and where `all.js` posts
+   * its messages. Default the product's site URL; a host page (`startHostPage`) passes its own.
+   */
+  hostOrigin?: string;
 }
 
 /** What the fake product knows about the add-on it installed. */
@@ -88,6 +93,8 @@ export interface FakeProduct {
   /** The current shared secret (changes on every successful install). */
   readonly sharedSecret: string;
   readonly accountId: string;
+  /** The context the product shows the add-on (`AP.context.getContext()`, tokens' `context` claim). */
+  readonly context: Record<string, unknown>;
   /** The add-on, once an install was accepted. */
   readonly addon: InstalledAddon | undefined;
   /** True between an accepted install and an accepted uninstall. */
@@ -110,6 +117,11 @@ export interface FakeProduct {
   iframeUrl(path: string, options?: IframeOptions): Promise<string>;
   /** GETs the iframe URL, as the browser does when the page opens. */
   loadIframe(path: string, options?: IframeOptions): Promise<Response>;
+  /**
+   * The product's REST API answering its signed-in user, as `AP.request` gets it (no add-on JWT;
+   * not listed in `received`). `path` is below the product's base URL.
+   */
+  userRequest(path: string, options?: { method?: string; body?: unknown }): UserAnswer;
   /** Sends a request to the add-on (`path` below its base URL), signed as the host. */
   request(path: string, options?: ProductRequestOptions): Promise<Response>;
   /** POSTs a webhook with the event's realistic JSON body (or `body`), signed as the host. */
@@ -189,12 +201,11 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
     return ABSOLUTE_URL.test(path) ? path : `${identity().addon.baseUrl}${path.startsWith('/') ? '' : '/'}${path}`;
   }
 
-  function defaultContext(): Record<string, unknown> {
-    const common = { license: { active: false }, url: { displayUrl: api.baseUrl } };
-    return productType === 'jira'
+  const common = { license: { active: false }, url: { displayUrl: api.baseUrl } };
+  const context: Record<string, unknown> =
+    productType === 'jira'
       ? { ...common, jira: { project: { id: '10000', key: 'TEST' }, issue: { id: '10001', key: 'TEST-1' } } }
       : { ...common, confluence: { space: { id: '98306', key: 'TEST' }, content: { id: '65538', type: 'page' } } };
-  }
 
   async function lifecycleToken(
     target: InstalledAddon,
@@ -287,6 +298,7 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
       return sharedSecret;
     },
     accountId,
+    context,
     get addon() {
       return addon;
     },
@@ -343,7 +355,7 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
     },
 
     contextToken(tokenOptions = {}) {
-      return mintContextToken(identity(), { accountId, context: defaultContext(), ...tokenOptions });
+      return mintContextToken(identity(), { accountId, context, ...tokenOptions });
     },
 
     expiredToken(tokenOptions) {
@@ -358,7 +370,7 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
       const { addon: target } = identity();
       const params = iframeParams({
         productType,
-        siteUrl: api.siteUrl,
+        siteUrl: iframeOptions.hostOrigin ?? api.siteUrl,
         appKey: target.appKey,
         moduleKey: iframeOptions.moduleKey ?? 'hello',
         accountId: iframeOptions.accountId ?? accountId,
@@ -368,13 +380,17 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
       const token = await mintHostToken(identity(), {
         url: unsigned,
         accountId: iframeOptions.accountId ?? accountId,
-        context: defaultContext(),
+        context,
       });
       return `${unsigned}&jwt=${token}`;
     },
 
     async loadIframe(path, iframeOptions) {
       return fetch(await product.iframeUrl(path, iframeOptions), { redirect: 'manual' });
+    },
+
+    userRequest(path, requestOptions = {}) {
+      return api.answerUser({ method: requestOptions.method ?? 'GET', url: path, body: requestOptions.body });
     },
 
     request(path, requestOptions = {}) {

@@ -1,4 +1,11 @@
 export {
+  CHROMIUM_ARGS,
+  type ChromiumLaunchOptions,
+  chromiumLaunchOptions,
+  type RequestRouter,
+  routeAllJs,
+} from './chromium.js';
+export {
   createFakeProduct,
   type FakeProduct,
   type FakeProductOptions,
@@ -9,6 +16,7 @@ export {
   type ProductRequestOptions,
   type UninstallOptions,
 } from './fake-product.js';
+export { type BridgeCall, type HostPage, type HostPageLoad, type HostPageOptions, startHostPage } from './host-page.js';
 export {
   CONTEXT_TOKEN_LIFETIME,
   type ContextTokenOptions,
@@ -32,8 +40,11 @@ export {
   type ProductApiOptions,
   type ReceivedCall,
   startProductApi,
+  type UserAnswer,
+  type UserRequest,
 } from './product-api.js';
 export type { ProductType } from './product-type.js';
 export { type AddonHandler, type RunningAddon, type ServeOptions, serveAddon } from './serve-addon.js';
 export { type InstallPayload, installPayload, type SignInstallOptions, signInstall } from './signed-install.js';
+export { ALL_JS_URL, STAND_IN_ALL_JS } from './stand-in-all-js.js';
 export { type WebhookEvent, type WebhookPayloadOptions, webhookPayload } from './webhook-payloads.js';

@@ -41,7 +41,25 @@ export interface ProductApi {
   /** The product's base URL: the site URL plus `/wiki` for Confluence. */
   baseUrl: string;
   received: ReceivedCall[];
+  /**
+   * Answers a call the product's own front end makes for the signed-in user (what `AP.request`
+   * does): no JWT, the host knows the user from its session. Not listed in `received`.
+   */
+  answerUser(request: UserRequest): UserAnswer;
   close(): Promise<void>;
+}
+
+/** A REST call made by the product's page for its signed-in user. */
+export interface UserRequest {
+  method: string;
+  /** Path + query below the product's base URL (`/rest/api/space`, also for Confluence). */
+  url: string;
+  body?: unknown;
+}
+
+export interface UserAnswer {
+  status: number;
+  body: unknown;
 }
 
 type Route = (request: { method: string; path: string; body: unknown; accountId?: string }) => [number, unknown];
@@ -91,13 +109,17 @@ export async function startProductApi(options: ProductApiOptions): Promise<Produ
       send(res, answer.status, answer.body, answer.headers);
       return;
     }
-    const path = new URL(url, 'http://product').pathname;
-    const route = path.startsWith(contextPath) ? routes[`${method} ${path.slice(contextPath.length)}`] : undefined;
-    const [status, answer] = route
-      ? route({ method, path, body, ...(call.accountId !== undefined && { accountId: call.accountId }) })
-      : [404, { errorMessages: [`no such resource: ${method} ${path}`] }];
+    const [status, answer] = route(method, url, body, call.accountId);
     call.status = status;
     send(res, status, answer);
+  }
+
+  function route(method: string, url: string, body: unknown, accountId: string | undefined): [number, unknown] {
+    const path = new URL(url, 'http://product').pathname;
+    const found = path.startsWith(contextPath) ? routes[`${method} ${path.slice(contextPath.length)}`] : undefined;
+    return found
+      ? found({ method, path, body, ...(accountId !== undefined && { accountId }) })
+      : [404, { errorMessages: [`no such resource: ${method} ${path}`] }];
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -109,6 +131,15 @@ export async function startProductApi(options: ProductApiOptions): Promise<Produ
     siteUrl,
     baseUrl: `${siteUrl}${contextPath}`,
     received,
+    answerUser(request) {
+      const [status, body] = route(
+        request.method.toUpperCase(),
+        `${contextPath}${request.url.startsWith('/') ? '' : '/'}${request.url}`,
+        request.body,
+        options.accountId,
+      );
+      return { status, body };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

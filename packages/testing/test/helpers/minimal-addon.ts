@@ -7,8 +7,9 @@ export const APP_KEY = 'com.example.minimal-addon';
 
 /**
  * The smallest real add-on the fake product can drive, on core alone (no framework): the
- * descriptor, the lifecycle routes, `/call-product?path=…` (an outbound call), and any other path
- * authenticated with `qsh: 'any'` and answered with the verified claims.
+ * descriptor, the lifecycle routes, `/page` (an iframe page that loads `all.js`, strict qsh),
+ * `/call-product?path=…` (an outbound call), and any other path authenticated with `qsh: 'any'` and
+ * answered with the verified claims.
  */
 export async function startMinimalAddon(options: { keyServerUrl: string }) {
   const store = new MemoryStore();
@@ -38,6 +39,15 @@ export async function startMinimalAddon(options: { keyServerUrl: string }) {
         const request = { method, url, headers: req.headers, body };
         await (url === '/installed' ? lifecycle.installed(request) : lifecycle.uninstalled(request));
         return reply(200, {});
+      }
+      if (url.startsWith('/page?')) {
+        const page = await verifyRequest({ method, url, headers: req.headers }, { store, baseUrl });
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        const account = String(page.accountId).replace(/[<&]/g, (character) => `&#${character.charCodeAt(0)};`);
+        return res.end(
+          `<!doctype html><html><head><script src="https://connect-cdn.atl-paas.net/all.js"></script></head>` +
+            `<body><p>Signed in as <span id="account">${account}</span></p></body></html>`,
+        );
       }
       const auth = await verifyRequest({ method, url, headers: req.headers }, { store, baseUrl, qsh: 'any' });
       if (url.startsWith('/call-product?')) {
