@@ -23,8 +23,16 @@ export default defineConfig({
   resolve: { alias },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
-    // Load, faults, fuzz and scan have their own run: scripts/reliability/vitest.config.ts.
-    exclude: ['**/node_modules/**', 'test/load/**', 'test/faults/**', 'test/fuzz/**', 'test/scan/**'],
+    // Load, faults, fuzz and scan have their own run (scripts/reliability/vitest.config.ts), and so
+    // do the browser tests (test/browser/vitest.config.ts, inside a loopback-only network namespace).
+    exclude: [
+      '**/node_modules/**',
+      'test/load/**',
+      'test/faults/**',
+      'test/fuzz/**',
+      'test/scan/**',
+      '**/test/browser/**',
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

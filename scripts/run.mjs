@@ -49,22 +49,25 @@ function chooseExample() {
   return example;
 }
 
+/**
+ * A command run inside a new network namespace with nothing but loopback up: Chromium probes public
+ * addresses on start even when it only talks to 127.0.0.1, and no test may send anything past
+ * loopback. As root `unshare -n`; otherwise `-r` maps the user to root in a user namespace first.
+ * Redis and Postgres on the host's 127.0.0.1 are not reachable from in there.
+ */
+function inLoopbackNamespace(command, args) {
+  const flags = process.getuid?.() === 0 ? ['-n'] : ['-r', '-n'];
+  return ['unshare', [...flags, 'sh', '-c', 'ip link set lo up && exec "$@"', 'loopback-only', command, ...args]];
+}
+
 /** One vitest run with a JSON report; its counts (a run that fails without a count is one failure). */
-function runVitest(resultsFile, args) {
-  const status = run(
-    pnpm,
-    [
-      ...pnpmPrefix,
-      'exec',
-      'vitest',
-      'run',
-      ...args,
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile.json=${resultsFile}`,
-    ],
-    { env },
-  );
+function runVitest(resultsFile, args, { loopbackOnly = false } = {}) {
+  const vitestArgs = ['run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${resultsFile}`];
+  // Inside the namespace vitest starts from its own file: pnpm (or npx fetching it) stays outside.
+  const [command, commandArgs] = loopbackOnly
+    ? inLoopbackNamespace(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), ...vitestArgs])
+    : [pnpm, [...pnpmPrefix, 'exec', 'vitest', ...vitestArgs]];
+  const status = run(command, commandArgs, { env });
   let passed = 0;
   let failed = 0;
   if (existsSync(resultsFile)) {
@@ -76,6 +79,11 @@ function runVitest(resultsFile, args) {
   } else failed = 1;
   if (status !== 0 && failed === 0) failed = 1;
   return { passed, failed };
+}
+
+/** Chromium driving the examples and the testing kit's host page, in a loopback-only namespace. */
+function runBrowserTests(resultsFile, args) {
+  return runVitest(resultsFile, ['--config', 'test/browser/vitest.config.ts', ...args], { loopbackOnly: true });
 }
 
 const job = process.argv[2];
@@ -102,10 +110,20 @@ switch (job) {
       '--config',
       'scripts/reliability/vitest.config.ts',
     ]);
-    const passed = main.passed + reliability.passed;
-    const failed = main.failed + reliability.failed;
+    const browser = runBrowserTests(join(resultsDir, 'browser.json'), []);
+    const passed = main.passed + reliability.passed + browser.passed;
+    const failed = main.failed + reliability.failed + browser.failed;
     console.log(`\n${passed} passed, ${failed} failed`);
     process.exit(failed > 0 || passed === 0 ? 1 : 0);
+    break;
+  }
+  case 'test:browser': {
+    setUp();
+    const resultsDir = join(root, '.vitest-results');
+    mkdirSync(resultsDir, { recursive: true });
+    const browser = runBrowserTests(join(resultsDir, 'browser.json'), process.argv.slice(3));
+    console.log(`\n${browser.passed} passed, ${browser.failed} failed`);
+    process.exit(browser.failed > 0 || browser.passed === 0 ? 1 : 0);
     break;
   }
   case 'test:load': {
@@ -172,6 +190,6 @@ switch (job) {
     break;
   }
   default:
-    console.error('usage: node scripts/run.mjs start|test|test:load|bench|bench:stores|bench:http|demo|pack');
+    console.error('usage: node scripts/run.mjs start|test|test:browser|test:load|bench|bench:stores|bench:http|demo|pack');
     process.exit(2);
 }

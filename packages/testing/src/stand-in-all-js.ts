@@ -11,7 +11,8 @@ export const BRIDGE_REPLY = 'connect-jwt:ap-reply';
  * `xdm_c`, talks to the parent window only over `postMessage`, and accepts answers only from that
  * origin. It holds no secret: every token comes from the host, which has the product mint it.
  * It covers `AP.context.getToken`, `AP.context.getContext`, `AP.resize`, `AP.sizeToParent` and
- * `AP.request`, and reports the page's height (the real one's default auto-resize).
+ * `AP.request`, and reports the page's height until the page sizes itself (the real one's default
+ * auto-resize).
  */
 export const STAND_IN_ALL_JS = `(function () {
   'use strict';
@@ -23,6 +24,8 @@ export const STAND_IN_ALL_JS = `(function () {
   var framed = window.parent !== window && hostOrigin !== null && channel !== null;
   var pending = new Map();
   var nextId = 1;
+  // Once the page sizes itself, the automatic height report would undo it.
+  var sizedByPage = false;
 
   window.addEventListener('message', function (event) {
     if (event.source !== window.parent || event.origin !== hostOrigin) return;
@@ -67,8 +70,14 @@ export const STAND_IN_ALL_JS = `(function () {
       getToken: function (callback) { return withCallback(call('context.getToken', []), callback); },
       getContext: function (callback) { return withCallback(call('context.getContext', []), callback); }
     },
-    resize: function (width, height) { call('resize', [size(width), size(height)]).catch(function () {}); },
-    sizeToParent: function () { call('resize', ['100%', '100%']).catch(function () {}); },
+    resize: function (width, height) {
+      sizedByPage = true;
+      call('resize', [size(width), size(height)]).catch(function () {});
+    },
+    sizeToParent: function () {
+      sizedByPage = true;
+      call('resize', ['100%', '100%']).catch(function () {});
+    },
     request: function (urlOrOptions, maybeOptions) {
       var options = typeof urlOrOptions === 'string' ? Object.assign({ url: urlOrOptions }, maybeOptions) : Object.assign({}, urlOrOptions);
       var request = { url: options.url, type: (options.type || 'GET').toUpperCase(), data: options.data, contentType: options.contentType };
@@ -86,7 +95,7 @@ export const STAND_IN_ALL_JS = `(function () {
     var lastHeight = -1;
     var report = function () {
       var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
-      if (height === lastHeight) return;
+      if (sizedByPage || height === lastHeight) return;
       lastHeight = height;
       call('resize', [undefined, height + 'px']).catch(function () {});
     };
