@@ -190,6 +190,8 @@ switch (job) {
     break;
   }
   default:
-    console.error('usage: node scripts/run.mjs start|test|test:browser|test:load|bench|bench:stores|bench:http|demo|pack');
+    console.error(
+      'usage: node scripts/run.mjs start|test|test:browser|test:load|bench|bench:stores|bench:http|demo|pack',
+    );
     process.exit(2);
 }
