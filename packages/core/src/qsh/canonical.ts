@@ -150,8 +150,11 @@ function addBodyParameters(params: Parameters, body: FormBody): void {
   for (const name of Object.keys(body)) {
     const value = body[name];
     if (typeof value === 'string') params.add(name, value);
-    else if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === 'string') params.add(name, item);
+    else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+      for (const item of value) params.add(name, item);
+    } else if (value !== undefined) {
+      // Left out, the value would go unsigned; a nested form cannot be hashed the way the host does.
+      throw new TypeError(`the form field "${name}" is not a string or a list of strings`);
     }
   }
 }

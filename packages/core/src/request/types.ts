@@ -28,7 +28,11 @@ export interface VerifyOptions {
   maxTokenAge?: number | undefined;
   /** Reject longer tokens before parsing anything; default 8192 characters. */
   maxTokenLength?: number | undefined;
-  /** Whether form fields take part in the qsh; default `none`. */
+  /**
+   * Whether form fields take part in the qsh; default `none`. `merge` covers query and form
+   * together (recommended); `fallback` hashes the form only of a POST/PUT without a query, so with
+   * a query the body is not covered. Either way a nested form value is refused.
+   */
   formParams?: FormParamsPolicy | undefined;
 }
 

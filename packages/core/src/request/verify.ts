@@ -126,9 +126,23 @@ function canonicalFor(request: ConnectRequest, options: VerifyOptions, order: 'e
 }
 
 function formBodyOf(body: unknown): FormBody | undefined {
-  return body !== null && typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body)
-    ? (body as FormBody)
-    : undefined;
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) return undefined;
+  const form = body as Record<string, unknown>;
+  for (const name of Object.keys(form)) {
+    const value = form[name];
+    // A nested-capable parser (qs: `user[role]=admin`) makes values the qsh cannot cover, yet the
+    // handler reads them: a token for `a=1` would carry `a=1&user[role]=admin` in.
+    if (value !== undefined && typeof value !== 'string' && !isStringList(value)) {
+      throw new QshMismatchError(
+        `the form field ${JSON.stringify(name.slice(0, 64))} is not a string or a list of strings, so the qsh cannot cover it`,
+      );
+    }
+  }
+  return form as FormBody;
+}
+
+function isStringList(value: unknown): boolean {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
 // A plain comparison is safe here: the signature is already verified, so the claim is authentic,

@@ -392,6 +392,22 @@ describe('verifyRequest: qsh', () => {
     await expect(verifyRequest(request, { store, formParams: 'merge' })).resolves.toBeDefined();
     await expectCode(request, 'ERR_QSH_MISMATCH', 401, { formParams: 'fallback' });
   });
+
+  // A nested-capable parser (qs) turns `user[role]=admin` into an object the qsh cannot cover,
+  // yet the handler sees it: a token for `a=1` must not carry it in.
+  it.each([
+    ['an object', { a: '1', user: { role: 'admin' } }],
+    ['an array holding an object', { a: '1', user: [{ role: 'admin' }] }],
+    ['a number', { a: '1', n: 5 }],
+    ['null', { a: '1', n: null }],
+  ])('formParams fallback and merge refuse a form value that is %s', async (_label, body) => {
+    const token = await createJwt(CLIENT_KEY, SHARED_SECRET, { method: 'POST', uri: '/hook?a=1' });
+    const request = { ...headerRequest(token, '/hook', 'POST'), body };
+    for (const formParams of ['fallback', 'merge'] as const) {
+      const error = await expectCode(request, 'ERR_QSH_MISMATCH', 401, { formParams });
+      expect(error.message).toMatch(/form field/);
+    }
+  });
 });
 
 describe('verifyRequest: the store', () => {
