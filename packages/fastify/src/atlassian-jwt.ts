@@ -13,8 +13,8 @@ export type AtlassianJwtRouteOptions = AdapterOptions;
 
 export interface AtlassianJwtOptions extends AdapterOptions {
   /**
-   * `true` (default, secure by default): every route registered after the plugin is checked
-   * unless its `config.atlassianJwt` is `false`. `false`: only routes whose `config.atlassianJwt`
+   * `true` (default, secure by default): every route of the scope is checked, whenever it was
+   * declared, unless its `config.atlassianJwt` is `false`. `false`: only routes whose `config.atlassianJwt`
    * is an object, and those that use `app.atlassianJwt.guard()`.
    */
   global?: boolean | undefined;
@@ -44,6 +44,8 @@ declare module 'fastify' {
 }
 
 const GUARD = Symbol('connect-jwt.guard');
+// The check a route gets, resolved once: a hook, or null for a route the plugin leaves alone.
+const ROUTE_CHECK = Symbol('connect-jwt.route-check');
 
 function createHook({ verify, passError, realm }: ResolvedAdapterOptions): AtlassianJwtHook {
   const hook = async function authenticate(request: FastifyRequest, reply: FastifyReply) {
@@ -61,11 +63,22 @@ function createHook({ verify, passError, realm }: ResolvedAdapterOptions): Atlas
 
 const isGuard = (hook: unknown) => typeof hook === 'function' && GUARD in hook;
 
+type RouteCheck = AtlassianJwtHook | null;
+type RouteConfig = { atlassianJwt?: false | AtlassianJwtRouteOptions; [ROUTE_CHECK]?: RouteCheck };
+
 const plugin: FastifyPluginAsync<AtlassianJwtOptions> = async (fastify, options) => {
   const { global: guardAll = true, ...pluginOptions } = options;
   if (typeof guardAll !== 'boolean') throw new TypeError('atlassianJwt: options.global must be a boolean');
   // Validates the plugin options now, so a mistake fails `register`, not a request.
   const defaults = createHook(resolveAdapterOptions(pluginOptions, 'atlassianJwt'));
+
+  const checkFor = (routeConfig: RouteConfig['atlassianJwt'], route: string): RouteCheck => {
+    if (routeConfig === false || (routeConfig === undefined && !guardAll)) return null;
+    if (routeConfig === undefined) return defaults;
+    return createHook(
+      resolveAdapterOptions({ ...pluginOptions, ...routeConfig }, `atlassianJwt (route ${route} config.atlassianJwt)`),
+    );
+  };
 
   fastify.decorateRequest('atlassian', null as unknown as ConnectAuth);
   fastify.decorate('atlassianJwt', {
@@ -73,29 +86,43 @@ const plugin: FastifyPluginAsync<AtlassianJwtOptions> = async (fastify, options)
       createHook(resolveAdapterOptions({ ...pluginOptions, ...routeOptions }, 'atlassianJwt.guard')),
   });
 
-  // Per-route hooks, resolved once when the route is declared: public routes pay nothing.
+  // Routes declared from now on: their check is resolved (and a bad config thrown) at declaration.
   fastify.addHook('onRoute', (route) => {
-    const routeConfig = route.config?.atlassianJwt;
-    if (routeConfig === false || (routeConfig === undefined && !guardAll)) return;
-    const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
-    // Already guarded (a guard() hook of its own, or the HEAD twin Fastify declares with a GET's hooks).
-    if (existing.some(isGuard)) return;
-    const hook =
-      routeConfig === undefined
-        ? defaults
-        : createHook(
-            resolveAdapterOptions(
-              { ...pluginOptions, ...routeConfig },
-              `atlassianJwt (route ${route.method} ${route.url} config.atlassianJwt)`,
-            ),
-          );
-    route.onRequest = [...existing, hook];
+    const config = (route.config ?? {}) as RouteConfig;
+    const hooks = [route.onRequest, route.preHandler].flat();
+    // A route with a guard() hook of its own is checked by that hook alone.
+    const check = hooks.some(isGuard) ? null : checkFor(config.atlassianJwt, `${route.method} ${route.url}`);
+    route.config = { ...config, [ROUTE_CHECK]: check } as typeof route.config;
+  });
+
+  // Routes declared before the plugin loaded (a `register` not awaited) never passed onRoute: this
+  // hook, which every request of the scope passes, resolves theirs on first use, so no route is
+  // left open by registration order. A bad config there is thrown at that request (a 500).
+  const late = new WeakMap<object, RouteCheck>();
+  fastify.addHook('onRequest', function atlassianJwtGate(request, reply, done) {
+    // A 404 is Fastify's to answer, not ours.
+    if (request.is404) return done();
+    const config = request.routeOptions.config as RouteConfig;
+    let check = config[ROUTE_CHECK];
+    if (check === undefined) {
+      check = late.get(config);
+      if (check === undefined) {
+        try {
+          check = checkFor(config.atlassianJwt, `${request.routeOptions.method} ${request.routeOptions.url}`);
+        } catch (error) {
+          return done(error as Error);
+        }
+        late.set(config, check);
+      }
+    }
+    if (check === null) return done();
+    check.call(this, request, reply).then(() => done(), done);
   });
 };
 
 /**
  * Fastify plugin that authenticates requests from an Atlassian product:
- * `await app.register(atlassianJwt, opts)` before the routes it guards. Runs on `onRequest`, so
+ * `await app.register(atlassianJwt, opts)` guards every route of the scope. Runs on `onRequest`, so
  * no body is parsed for a request without a valid token. The qsh is computed from `request.url`
  * (the raw target, prefix included); set `baseUrl` to the add-on's URL including any prefix.
  */
