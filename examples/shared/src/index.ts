@@ -2,8 +2,8 @@
 export { type RunningAddon, type ServeOptions, serveAddon } from '@connect-jwt/testing';
 export type { DemoOptions, DemoStep } from './demo.js';
 export { runDemo } from './demo.js';
-export type { AddonIdentity, Descriptor } from './descriptor.js';
-export { exampleDescriptor, loadDescriptor } from './descriptor.js';
+export type { AddonIdentity } from './descriptor.js';
+export { exampleDescriptor } from './descriptor.js';
 export type { GeneralPageOptions } from './general-page.js';
 export { renderGeneralPage } from './general-page.js';
 export { whoAmIPath } from './product-api.js';

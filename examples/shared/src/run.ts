@@ -26,7 +26,7 @@ export async function runFromEnv(
   const port = env.PORT ? Number(env.PORT) : 3000;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new TypeError(`PORT must be a port number: ${env.PORT}`);
-  const { store, description } = openStore({ env });
+  const { store, description } = await openStore({ env });
   let addon: RunningAddon;
   try {
     addon = await startAddon({

@@ -1,28 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MemoryStore } from '@connect-jwt/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAddon } from '../../express-addon/src/app.js';
-import { exampleDescriptor, loadDescriptor, renderGeneralPage, whoAmIPath } from '../src/index.js';
+import { exampleDescriptor, renderGeneralPage, whoAmIPath } from '../src/index.js';
 
 const cleanUps: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanUp of cleanUps.splice(0).reverse()) await cleanUp();
-});
-
-describe('loadDescriptor', () => {
-  it('fills in the base URL without a trailing slash, and refuses a descriptor without a key', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'connect-jwt-descriptor-'));
-    cleanUps.push(() => rmSync(dir, { recursive: true, force: true }));
-    const file = join(dir, 'atlassian-connect.json');
-    writeFileSync(file, JSON.stringify({ key: 'k', name: 'n', baseUrl: '{{baseUrl}}' }));
-    expect(loadDescriptor(file, 'https://tunnel.example.com/')).toMatchObject({
-      baseUrl: 'https://tunnel.example.com',
-    });
-    writeFileSync(file, JSON.stringify({ name: 'n' }));
-    expect(() => loadDescriptor(file, 'https://x')).toThrow(TypeError);
-  });
 });
 
 describe('exampleDescriptor', () => {

@@ -82,3 +82,16 @@ export function isConnectJwtError(error: unknown): error is ConnectJwtError {
   const { code, status } = error as Error & { code?: unknown; status?: unknown };
   return typeof code === 'string' && code.startsWith('ERR_') && typeof status === 'number';
 }
+
+/** A feature needs an optional package that is not installed; the message says which to install. */
+export class MissingPackageError extends ConnectJwtError {
+  override readonly code = 'ERR_PACKAGE_MISSING';
+  override readonly status = 500;
+  /** The package to install, e.g. `@connect-jwt/store-redis`. */
+  readonly packageName: string;
+
+  constructor(message: string, options: { cause?: unknown; packageName: string }) {
+    super(message, options);
+    this.packageName = options.packageName;
+  }
+}

@@ -1,4 +1,6 @@
 // `@connect-jwt/core`: what users call. The adapter kit is the `@connect-jwt/core/adapter` subpath.
+export type { ConnectDescriptor, ConnectDescriptorOptions } from './descriptor/connect-descriptor.js';
+export { connectDescriptor } from './descriptor/connect-descriptor.js';
 export * from './errors.js';
 export type { LifecycleOptions } from './lifecycle/options.js';
 export { DEFAULT_KEY_SERVER_URL } from './lifecycle/options.js';
@@ -13,8 +15,12 @@ export type { CachedStore, CachedStoreOptions } from './store/cached.js';
 export { cachedStore } from './store/cached.js';
 export { getDefaultStore, setDefaultStore } from './store/default.js';
 export { encryptedStore, SecretDecryptionError } from './store/encrypted.js';
+export type { StoreFromUrlOptions } from './store/from-url.js';
+export { storeFromUrl } from './store/from-url.js';
 export { MemoryStore } from './store/memory.js';
 export type { Installation, SecretStore } from './store/types.js';
+export type { StoreLocation } from './store/url.js';
+export { parseStoreUrl, redactUrl } from './store/url.js';
 export type { CreateJwtOptions, JWTPayload } from './token/create.js';
 export { createJwt, encode } from './token/create.js';
 export type { DecodeOptions } from './token/decode.js';

@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+
+/** Where a store URL points, by backend; `display` is safe to print (no password). */
+export type StoreLocation =
+  | { backend: 'sqlite'; filename: string; display: string }
+  | { backend: 'postgres'; url: string; display: string }
+  | { backend: 'redis'; url: string; display: string };
+
+/** `url` with its password (and any `password` query parameter) replaced by `***`. */
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) return url.replace(/\/\/[^/@]*@/, '//***@');
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+  return parsed.toString();
+}
+
+/**
+ * The backend and address a store URL names:
+ * - `sqlite:<path>` (relative or absolute), `sqlite:///abs/path`, `sqlite::memory:`
+ * - `postgres://…` or `postgresql://…`
+ * - `redis://…` or `rediss://…` (the path is the database index)
+ * Anything else is a TypeError naming the accepted schemes.
+ */
+export function parseStoreUrl(url: string, where = 'storeFromUrl'): StoreLocation {
+  if (typeof url !== 'string' || url === '') throw new TypeError(`${where}: a store URL is required`);
+  if (url.startsWith('sqlite:')) {
+    const rest = url.slice('sqlite:'.length);
+    const filename = rest.startsWith('//') ? fileURLToPath(`file:${rest}`) : rest;
+    if (filename === '')
+      throw new TypeError(`${where}: sqlite: needs a file path, e.g. sqlite:data/installations.sqlite`);
+    return { backend: 'sqlite', filename, display: `sqlite:${filename}` };
+  }
+  const scheme = /^([a-z]+):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if ((scheme === 'postgres' || scheme === 'postgresql') && URL.canParse(url)) {
+    return { backend: 'postgres', url, display: redactUrl(url) };
+  }
+  if ((scheme === 'redis' || scheme === 'rediss') && URL.canParse(url)) {
+    return { backend: 'redis', url, display: redactUrl(url) };
+  }
+  throw new TypeError(
+    `${where}: ${JSON.stringify(redactUrl(url))} is not a store URL: use sqlite:<path>, postgres://… or redis://…`,
+  );
+}
