@@ -58,6 +58,14 @@ export class InvalidAudienceError extends ConnectJwtError {
   override readonly code = 'ERR_INVALID_AUDIENCE';
 }
 
+/**
+ * A Forge Invocation Token that is authentic and meant for this app but whose context is not
+ * acceptable: `app.id` differs from `aud`, or the environment is not on the allow-list.
+ */
+export class ForgeContextError extends ConnectJwtError {
+  override readonly code = 'ERR_FORGE_CONTEXT';
+}
+
 /** A refused lifecycle callback: 401 for a bad signature or claims, 400 for a bad body. */
 export class InvalidInstallError extends ConnectJwtError {
   override readonly code = 'ERR_INVALID_INSTALL';

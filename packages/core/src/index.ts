@@ -2,6 +2,14 @@
 export type { ConnectDescriptor, ConnectDescriptorOptions } from './descriptor/connect-descriptor.js';
 export { connectDescriptor } from './descriptor/connect-descriptor.js';
 export * from './errors.js';
+export { bareInstallationId, installationIdSpellings, sameInstallation, toAppAri } from './forge/ari.js';
+export type { ForgeFetchInit } from './forge/fetch.js';
+export { forgeFetch } from './forge/fetch.js';
+export type { SystemTokenCache, SystemTokenCacheOptions } from './forge/system-token-cache.js';
+export { createSystemTokenCache } from './forge/system-token-cache.js';
+export type { ForgeAuth, ForgeVerifyOptions } from './forge/types.js';
+export { FORGE_INVOCATION_ISSUER, FORGE_JWKS_URL } from './forge/types.js';
+export { verifyForgeInvocation } from './forge/verify.js';
 export type { LifecycleOptions } from './lifecycle/options.js';
 export { DEFAULT_KEY_SERVER_URL } from './lifecycle/options.js';
 export type { SignRequestOptions } from './outbound/sign.js';

@@ -6,6 +6,16 @@ export {
   routeAllJs,
 } from './chromium.js';
 export {
+  createFakeForge,
+  type FakeForge,
+  type FakeForgeOptions,
+  type FitForgery,
+  type FitHeadersOptions,
+  type ForgeApiCall,
+  type JwksResponse,
+  type MintFitOptions,
+} from './fake-forge.js';
+export {
   createFakeProduct,
   type FakeProduct,
   type FakeProductOptions,

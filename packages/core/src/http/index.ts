@@ -1,6 +1,9 @@
 // `@connect-jwt/core/adapter`: the kit a framework adapter is built from. What users call is the
 // main entry; these names map a framework's request and response to core and back.
 
+export { hasBearerToken } from '../forge/extract.js';
+export type { ResolvedForgeOptions } from '../forge/verify.js';
+export { resolveForgeOptions } from '../forge/verify.js';
 export type { LifecycleEvent } from '../lifecycle/install-payload.js';
 export { validateVerifyOptions } from '../request/verify.js';
 export type { ErrorBody, HttpAnswer } from './error-response.js';

@@ -1,5 +1,6 @@
 import { type CryptoKey, importSPKI } from 'jose';
 import { InvalidInstallError, StoreUnavailableError } from '../errors.js';
+import { readBoundedText } from '../lib/read-bounded.js';
 
 export interface InstallKeyProviderOptions {
   /** Keys are fetched from `${keyServerUrl}/${kid}` (no trailing `/`). */
@@ -91,7 +92,11 @@ async function fetchKey(url: string, timeoutMs: number): Promise<CryptoKey> {
       }
       throw new StoreUnavailableError(`the install key server answered HTTP ${response.status}`);
     }
-    text = await readBounded(response);
+    text = await readBoundedText(
+      response,
+      MAX_KEY_RESPONSE_BYTES,
+      () => new StoreUnavailableError('the install key server answered with more than a public key'),
+    );
   } catch (cause) {
     if (cause instanceof InvalidInstallError || cause instanceof StoreUnavailableError) throw cause;
     throw new StoreUnavailableError('the install key server could not be reached in time', { cause });
@@ -106,27 +111,4 @@ async function fetchKey(url: string, timeoutMs: number): Promise<CryptoKey> {
       cause,
     });
   }
-}
-
-async function readBounded(response: Response): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > MAX_KEY_RESPONSE_BYTES) {
-    await response.body?.cancel().catch(() => {});
-    throw new StoreUnavailableError('the install key server answered with more than a public key');
-  }
-  const reader = response.body?.getReader();
-  if (reader === undefined) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_KEY_RESPONSE_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw new StoreUnavailableError('the install key server answered with more than a public key');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,4 +1,4 @@
-import { basePathOf } from '../qsh/canonical.js';
+import { resolveWithin } from '../lib/resolve-within.js';
 import type { Installation } from '../store/types.js';
 import { createJwt } from '../token/create.js';
 
@@ -15,39 +15,16 @@ export interface SignRequestOptions {
   subject?: string;
 }
 
-const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-
 /**
  * The absolute URL of a call to the product and the path the host hashes. The host hashes the
  * path below its own base (Confluence's `/wiki`), so the qsh is computed relative to it; an
  * absolute URL on another host would leak a token signed with this installation's secret.
  */
 export function resolveProductUrl(installation: Pick<Installation, 'baseUrl'>, url: string): string {
-  const base = withoutTrailingSlashes(String(installation.baseUrl ?? ''));
-  if (!ABSOLUTE_URL.test(base)) throw new TypeError('signRequest: the installation has no absolute baseUrl');
-  if (ABSOLUTE_URL.test(url)) {
-    const baseOrigin = new URL(base).origin;
-    let target: URL;
-    try {
-      target = new URL(url);
-    } catch {
-      throw new TypeError('signRequest: url is not a valid URL');
-    }
-    const basePath = basePathOf(base);
-    const path = target.pathname;
-    if (target.origin !== baseOrigin || !(basePath === '' || path === basePath || path.startsWith(`${basePath}/`))) {
-      throw new TypeError("signRequest: url is outside the installation's baseUrl");
-    }
-    return url;
-  }
-  return `${base}${url.startsWith('/') ? '' : '/'}${url}`;
-}
-
-// A loop, not `/\/+$/`: that regex retries from every slash and is quadratic on a run of them.
-function withoutTrailingSlashes(url: string): string {
-  let end = url.length;
-  while (end > 0 && url.charCodeAt(end - 1) === 47 /* / */) end--;
-  return url.slice(0, end);
+  return resolveWithin(String(installation.baseUrl ?? ''), url, {
+    where: 'signRequest',
+    base: "the installation's baseUrl",
+  });
 }
 
 /** Signs a call from the add-on to the product: returns its `Authorization` header value, `JWT <token>`. */

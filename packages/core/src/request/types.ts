@@ -38,6 +38,8 @@ export interface VerifyOptions {
 
 /** A verified request: who sent it and what they signed. */
 export interface ConnectAuth {
+  /** Tells a Connect JWT apart from a Forge invocation where a route accepts both. */
+  kind: 'connect';
   /** The installation's clientKey (= the verified `iss`). */
   clientKey: string;
   installation: Installation;

@@ -70,7 +70,7 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   });
   checkQsh(payload, request, options);
 
-  const auth: ConnectAuth = { clientKey, installation, payload: payload as JWTPayload, token };
+  const auth: ConnectAuth = { kind: 'connect', clientKey, installation, payload: payload as JWTPayload, token };
   if (typeof payload.sub === 'string') auth.accountId = payload.sub;
   if (payload.context !== undefined) auth.context = payload.context;
   return auth;

@@ -1,4 +1,5 @@
 import { isConnectJwtError, StoreUnavailableError } from '../errors.js';
+import { bareInstallationId, sameInstallation } from '../forge/ari.js';
 import type { Installation, SecretStore } from './types.js';
 
 export interface CachedStoreOptions {
@@ -49,7 +50,12 @@ export function cachedStore(store: SecretStore, options: CachedStoreOptions = {}
     throw new TypeError('cachedStore: options.ttl must be a non-negative number of milliseconds');
   }
   if (!Number.isInteger(max) || max < 1) throw new TypeError('cachedStore: options.max must be a positive integer');
-  return new LruCachedStore(store, ttl, max);
+  const cached = new LruCachedStore(store, ttl, max);
+  // A backend without the lookup makes a wrapper without it, so a Forge route refuses it at setup.
+  if (typeof store.getByInstallationId !== 'function') {
+    Object.defineProperty(cached, 'getByInstallationId', { value: undefined });
+  }
+  return cached;
 }
 
 class LruCachedStore implements CachedStore {
@@ -57,6 +63,8 @@ class LruCachedStore implements CachedStore {
   readonly #entries = new Map<string, Entry>();
   #tick = 0;
   readonly #loading = new Map<string, Promise<Installation | undefined>>();
+  /** bareInstallationId → clientKey, so a Forge call reuses the record cached under its clientKey. */
+  readonly #clientKeys = new Map<string, string>();
   // Counts writes, so a lookup that overlapped a write does not cache what it read (writes are rare).
   #writes = 0;
   #closed = false;
@@ -99,6 +107,32 @@ class LruCachedStore implements CachedStore {
     return installation === undefined ? undefined : { ...installation };
   }
 
+  async getByInstallationId(installationId: string): Promise<Installation | undefined> {
+    this.#assertOpen();
+    const key = bareInstallationId(installationId);
+    const clientKey = this.#clientKeys.get(key);
+    if (clientKey !== undefined) {
+      const installation = await this.get(clientKey);
+      // The mapping may be stale (a reinstall moved the id): then the backend decides.
+      if (installation !== undefined && sameInstallation(installation.installationId, installationId)) {
+        return installation;
+      }
+      this.#clientKeys.delete(key);
+    }
+    let installation: Installation | undefined | null;
+    try {
+      installation = await this.inner.getByInstallationId?.(installationId);
+    } catch (cause) {
+      throw asStoreError(cause);
+    }
+    if (installation === undefined || installation === null) return undefined;
+    if (!this.#closed && this.ttl > 0) {
+      if (this.#clientKeys.size >= this.max) this.#clientKeys.clear();
+      this.#clientKeys.set(key, installation.clientKey);
+    }
+    return { ...installation };
+  }
+
   async set(installation: Installation): Promise<void> {
     this.#assertOpen();
     const clientKey = installation?.clientKey;
@@ -111,6 +145,8 @@ class LruCachedStore implements CachedStore {
     } finally {
       // Invalidate even after a failed write: the backend may or may not hold the new record.
       if (typeof clientKey === 'string') this.#invalidate(clientKey);
+      const installationId = installation?.installationId;
+      if (typeof installationId === 'string') this.#clientKeys.delete(bareInstallationId(installationId));
     }
   }
 
@@ -127,6 +163,7 @@ class LruCachedStore implements CachedStore {
 
   clear(): void {
     this.#entries.clear();
+    this.#clientKeys.clear();
   }
 
   async close(): Promise<void> {
@@ -134,6 +171,7 @@ class LruCachedStore implements CachedStore {
     this.#closed = true;
     this.#entries.clear();
     this.#loading.clear();
+    this.#clientKeys.clear();
     await this.inner.close?.();
   }
 

@@ -33,7 +33,12 @@ export function encryptedStore(
   close(): Promise<void>;
 } {
   assertStore(store, 'encryptedStore');
-  return new EncryptedStore(store, parseKey(key));
+  const encrypted = new EncryptedStore(store, parseKey(key));
+  // A backend without the lookup makes a wrapper without it, so a Forge route refuses it at setup.
+  if (typeof store.getByInstallationId !== 'function') {
+    Object.defineProperty(encrypted, 'getByInstallationId', { value: undefined });
+  }
+  return encrypted;
 }
 
 class EncryptedStore implements SecretStore {
@@ -49,7 +54,15 @@ class EncryptedStore implements SecretStore {
 
   async get(clientKey: string): Promise<Installation | undefined> {
     this.#assertOpen();
-    const stored = await call(() => this.inner.get(clientKey));
+    return this.#decrypted(await call(() => this.inner.get(clientKey)));
+  }
+
+  async getByInstallationId(installationId: string): Promise<Installation | undefined> {
+    this.#assertOpen();
+    return this.#decrypted(await call(async () => this.inner.getByInstallationId?.(installationId)));
+  }
+
+  #decrypted(stored: Installation | undefined | null): Installation | undefined {
     if (stored === undefined || stored === null) return undefined;
     const secret = stored.sharedSecret;
     if (typeof secret !== 'string' || !secret.startsWith('enc:')) return stored;

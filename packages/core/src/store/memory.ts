@@ -1,9 +1,12 @@
 import { StoreUnavailableError } from '../errors.js';
+import { bareInstallationId } from '../forge/ari.js';
 import type { Installation, SecretStore } from './types.js';
 
 /** Installations in this process's memory: for tests and single-process add-ons that reinstall on restart. */
 export class MemoryStore implements SecretStore {
   readonly #records = new Map<string, Installation>();
+  /** bareInstallationId(installationId) → clientKey. */
+  readonly #byInstallationId = new Map<string, string>();
   #closed = false;
 
   async get(clientKey: string): Promise<Installation | undefined> {
@@ -13,20 +16,39 @@ export class MemoryStore implements SecretStore {
     return record === undefined ? undefined : { ...record };
   }
 
+  async getByInstallationId(installationId: string): Promise<Installation | undefined> {
+    this.#assertOpen();
+    const clientKey = this.#byInstallationId.get(bareInstallationId(installationId));
+    return clientKey === undefined ? undefined : this.get(clientKey);
+  }
+
   async set(installation: Installation): Promise<void> {
     this.#assertOpen();
+    this.#unindex(installation.clientKey);
     this.#records.set(installation.clientKey, { ...installation });
+    if (typeof installation.installationId === 'string') {
+      this.#byInstallationId.set(bareInstallationId(installation.installationId), installation.clientKey);
+    }
   }
 
   async delete(clientKey: string): Promise<void> {
     this.#assertOpen();
+    this.#unindex(clientKey);
     this.#records.delete(clientKey);
+  }
+
+  #unindex(clientKey: string): void {
+    const previous = this.#records.get(clientKey)?.installationId;
+    if (typeof previous !== 'string') return;
+    const key = bareInstallationId(previous);
+    if (this.#byInstallationId.get(key) === clientKey) this.#byInstallationId.delete(key);
   }
 
   /** Drops every record; using the store afterwards fails like any closed store. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#records.clear();
+    this.#byInstallationId.clear();
   }
 
   #assertOpen(): void {

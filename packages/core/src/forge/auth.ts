@@ -1,0 +1,65 @@
+import { inspect } from 'node:util';
+import type { Installation } from '../store/types.js';
+import type { ForgeAuth } from './types.js';
+
+const REDACTED = '[redacted]';
+
+/**
+ * A verified Forge invocation. The OAuth tokens Forge sends beside it (valid for hours, they call
+ * the product as the app or the user) live in private fields behind getters: JSON.stringify,
+ * util.inspect (showHidden included), a spread copy and a logger serialising the request never
+ * see them.
+ */
+export class ForgeInvocation implements ForgeAuth {
+  readonly kind = 'forge' as const;
+  appId: string;
+  installationId: string;
+  apiBaseUrl: string;
+  environment: { type: string; id: string };
+  declare module?: { type: string; key: string };
+  declare cloudId?: string;
+  declare siteUrl?: string;
+  declare accountId?: string;
+  declare context?: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  token: string;
+  declare installation?: Installation;
+  readonly #systemToken: string | undefined;
+  readonly #userToken: string | undefined;
+
+  constructor(fields: Omit<ForgeAuth, 'kind'>) {
+    const { systemToken, userToken, ...visible } = fields;
+    this.appId = visible.appId;
+    this.installationId = visible.installationId;
+    this.apiBaseUrl = visible.apiBaseUrl;
+    this.environment = visible.environment;
+    this.payload = visible.payload;
+    this.token = visible.token;
+    for (const name of ['module', 'cloudId', 'siteUrl', 'accountId', 'context', 'installation'] as const) {
+      if (visible[name] !== undefined) Object.assign(this, { [name]: visible[name] });
+    }
+    this.#systemToken = systemToken;
+    this.#userToken = userToken;
+  }
+
+  get systemToken(): string | undefined {
+    return this.#systemToken;
+  }
+
+  get userToken(): string | undefined {
+    return this.#userToken;
+  }
+
+  /** Every field but the OAuth tokens. */
+  toJSON(): Omit<ForgeAuth, 'systemToken' | 'userToken'> {
+    return { ...this };
+  }
+
+  [inspect.custom](depth: number, options: Parameters<typeof inspect>[1], view: typeof inspect): string {
+    const shown: Record<string, unknown> = { ...this.toJSON() };
+    // Say that a token is there (useful when debugging a forgeFetch), never what it is.
+    if (this.#systemToken !== undefined) shown.systemToken = REDACTED;
+    if (this.#userToken !== undefined) shown.userToken = REDACTED;
+    return `ForgeInvocation ${view(shown, { ...options, depth: options?.depth == null ? null : depth })}`;
+  }
+}
