@@ -1,4 +1,4 @@
-import { type Installation, type SecretStore, StoreUnavailableError } from '@connect-jwt/core';
+import { type Installation, installationIdSpellings, type SecretStore, StoreUnavailableError } from '@connect-jwt/core';
 import pg from 'pg';
 
 export interface PostgresStoreOptions {
@@ -92,6 +92,17 @@ export class PostgresStore implements SecretStore {
     return result.rows[0]?.installation;
   }
 
+  /** The record whose `installationId` is this one (ARI or bare uuid); the latest written wins. */
+  async getByInstallationId(installationId: string): Promise<Installation | undefined> {
+    const result = await this.#query<{ installation: Installation }>(
+      'read',
+      `SELECT installation FROM ${this.#qualified} WHERE installation->>'installationId' = ANY($1::text[])
+       ORDER BY updated_at DESC LIMIT 1`,
+      [installationIdSpellings(String(installationId))],
+    );
+    return result.rows[0]?.installation;
+  }
+
   async set(installation: Installation): Promise<void> {
     if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
       throw new TypeError('set: installation.clientKey must be a string');
@@ -165,6 +176,10 @@ export class PostgresStore implements SecretStore {
           installation jsonb NOT NULL,
           updated_at timestamptz NOT NULL DEFAULT now()
         )`,
+      );
+      // Forge calls find their Connect installation by installationId, a field inside the record.
+      await query(
+        `CREATE INDEX IF NOT EXISTS "${this.table}_installation_id" ON ${this.#qualified} ((installation->>'installationId'))`,
       );
       await query('COMMIT');
     } catch (error) {

@@ -1,4 +1,10 @@
-import { type Installation, type SecretStore, StoreUnavailableError } from '@connect-jwt/core';
+import {
+  bareInstallationId,
+  type Installation,
+  type SecretStore,
+  StoreUnavailableError,
+  sameInstallation,
+} from '@connect-jwt/core';
 import { createClient, type RedisClientType } from 'redis';
 
 /** The subset of a node-redis client this store uses, so any client flavour (RESP2/3, modules) fits. */
@@ -83,16 +89,46 @@ export class RedisStore implements SecretStore {
     }
   }
 
+  /**
+   * Follows the `<prefix>by-installation-id:<uuid>` index to the record. The index may be stale (a
+   * reinstall moved the id, a delete raced a write): the record itself decides.
+   */
+  async getByInstallationId(installationId: string): Promise<Installation | undefined> {
+    const clientKey = await this.#command('read', () => this.#client.get(this.#indexKey(installationId)));
+    if (clientKey === null || clientKey === undefined) return undefined;
+    const installation = await this.get(String(clientKey));
+    return installation !== undefined && sameInstallation(installation.installationId, installationId)
+      ? installation
+      : undefined;
+  }
+
   async set(installation: Installation): Promise<void> {
     if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
       throw new TypeError('set: installation.clientKey must be a string');
     }
     const json = JSON.stringify(installation);
     await this.#command('write', () => this.#client.set(this.prefix + installation.clientKey, json));
+    // Written after the record, so the index never points at a record that is not there yet.
+    const installationId = installation.installationId;
+    if (typeof installationId === 'string' && installationId !== '') {
+      await this.#command('write', () => this.#client.set(this.#indexKey(installationId), installation.clientKey));
+    }
   }
 
   async delete(clientKey: string): Promise<void> {
+    const installationId = (await this.get(clientKey))?.installationId;
     await this.#command('delete', () => this.#client.del(this.prefix + clientKey));
+    if (typeof installationId === 'string' && installationId !== '') {
+      const indexKey = this.#indexKey(installationId);
+      // Another installation may have taken the id over since: its index entry stays.
+      const owner = await this.#command('delete', () => this.#client.get(indexKey));
+      if (owner !== null && String(owner) === clientKey)
+        await this.#command('delete', () => this.#client.del(indexKey));
+    }
+  }
+
+  #indexKey(installationId: string): string {
+    return `${this.prefix}by-installation-id:${bareInstallationId(installationId)}`;
   }
 
   /** Disconnects the client this store created (a client passed in stays open). */

@@ -1,4 +1,4 @@
-import { type Installation, type SecretStore, StoreUnavailableError } from '@connect-jwt/core';
+import { type Installation, installationIdSpellings, type SecretStore, StoreUnavailableError } from '@connect-jwt/core';
 import Database from 'better-sqlite3';
 
 type Db = Database.Database;
@@ -17,9 +17,12 @@ export interface SqliteStoreOptions {
 const DEFAULT_FILENAME = 'connect-jwt.sqlite';
 const DEFAULT_TABLE = 'connect_jwt_installations';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+// The same expression in the index and the query, so SQLite uses the index.
+const INSTALLATION_ID = "(CASE WHEN json_valid(installation) THEN json_extract(installation, '$.installationId') END)";
 
 interface Statements {
   get: Database.Statement<[string], { installation: string }>;
+  byInstallationId: Database.Statement<[string, string, string], { installation: string }>;
   upsert: Database.Statement<[string, string, number]>;
   delete: Database.Statement<[string]>;
 }
@@ -64,6 +67,14 @@ export class SqliteStore implements SecretStore {
 
   async get(clientKey: string): Promise<Installation | undefined> {
     const row = this.#run('read', (statements) => statements.get.get(clientKey));
+    return row === undefined ? undefined : parseRecord(row.installation);
+  }
+
+  /** The record whose `installationId` is this one (ARI or bare uuid); the latest written wins. */
+  async getByInstallationId(installationId: string): Promise<Installation | undefined> {
+    const spellings = installationIdSpellings(String(installationId));
+    const [a = '', b = a, c = a] = spellings;
+    const row = this.#run('read', (statements) => statements.byInstallationId.get(a, b, c));
     return row === undefined ? undefined : parseRecord(row.installation);
   }
 
@@ -119,8 +130,15 @@ export class SqliteStore implements SecretStore {
         updated_at INTEGER NOT NULL
       )`,
     );
+    // Forge calls find their Connect installation by installationId, a field inside the record.
+    // Guarded by json_valid: one corrupted row must not fail the index, and with it every write.
+    database.exec(`CREATE INDEX IF NOT EXISTS "${this.table}_installation_id" ON ${table} (${INSTALLATION_ID})`);
     this.#statements = {
       get: database.prepare(`SELECT installation FROM ${table} WHERE client_key = ?`),
+      byInstallationId: database.prepare(
+        `SELECT installation FROM ${table} WHERE ${INSTALLATION_ID} IN (?, ?, ?)
+         ORDER BY updated_at DESC LIMIT 1`,
+      ),
       upsert: database.prepare(
         `INSERT INTO ${table} (client_key, installation, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (client_key) DO UPDATE SET installation = excluded.installation, updated_at = excluded.updated_at`,

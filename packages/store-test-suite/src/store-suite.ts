@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Installation, SecretStore } from '@connect-jwt/core';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -32,6 +33,11 @@ export function sampleInstallation(clientKey: string, overrides: Partial<Install
     oauthClientId: 'abc123',
     ...overrides,
   };
+}
+
+/** A Forge installation id no other test used, as an ARI (as Forge and the `installed` payload send it). */
+export function uniqueInstallationId(): string {
+  return `ari:cloud:ecosystem::installation/${randomUUID()}`;
 }
 
 let counter = 0;
@@ -149,6 +155,83 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
         expect(await second.get(clientKey)).toBeUndefined();
       });
     }
+
+    describe('getByInstallationId (how a Forge call finds its Connect installation)', () => {
+      const lookup = (store: SecretStore, installationId: string) => {
+        if (typeof store.getByInstallationId !== 'function') throw new Error('the store has no getByInstallationId');
+        return store.getByInstallationId(installationId);
+      };
+      const bare = (ari: string) => ari.slice(ari.lastIndexOf('/') + 1);
+
+      it('finds a record by its installationId, whether stored or asked as an ARI or a bare uuid', async () => {
+        const store = await open();
+        const asAri = sampleInstallation(uniqueClientKey('by-ari'), { installationId: uniqueInstallationId() });
+        const asUuid = sampleInstallation(uniqueClientKey('by-uuid'), {
+          installationId: bare(uniqueInstallationId()),
+        });
+        await store.set(asAri);
+        await store.set(asUuid);
+        await store.set(sampleInstallation(uniqueClientKey('no-id')));
+        const ari = asAri.installationId as string;
+        const uuid = asUuid.installationId as string;
+        expect(await lookup(store, ari)).toEqual(asAri);
+        expect(await lookup(store, bare(ari))).toEqual(asAri);
+        expect(await lookup(store, bare(ari).toUpperCase())).toEqual(asAri);
+        expect(await lookup(store, uuid)).toEqual(asUuid);
+        expect(await lookup(store, `ari:cloud:ecosystem::installation/${uuid}`)).toEqual(asUuid);
+      });
+
+      it('answers undefined for an unknown installationId', async () => {
+        const store = await open();
+        expect(await lookup(store, uniqueInstallationId())).toBeUndefined();
+        expect(await lookup(store, 'not-a-uuid')).toBeUndefined();
+      });
+
+      it('follows reinstalls and deletes: an id moved or removed no longer finds the old record', async () => {
+        const store = await open();
+        const clientKey = uniqueClientKey('moved');
+        const first = uniqueInstallationId();
+        const second = uniqueInstallationId();
+        await store.set(sampleInstallation(clientKey, { installationId: first }));
+        const reinstall = sampleInstallation(clientKey, { installationId: second, sharedSecret: 'rotated' });
+        await store.set(reinstall);
+        expect(await lookup(store, first)).toBeUndefined();
+        expect(await lookup(store, second)).toEqual(reinstall);
+        await store.delete(clientKey);
+        expect(await lookup(store, second)).toBeUndefined();
+      });
+
+      it('does not let a caller change the stored record by mutating what it got', async () => {
+        const store = await open();
+        const installation = sampleInstallation(uniqueClientKey('lookup-copy'), {
+          installationId: uniqueInstallationId(),
+        });
+        await store.set(installation);
+        const found = await lookup(store, installation.installationId as string);
+        if (found) found.sharedSecret = 'mutated';
+        expect((await lookup(store, installation.installationId as string))?.sharedSecret).toBe(
+          installation.sharedSecret,
+        );
+      });
+
+      if (sharedStorage) {
+        it("a second instance finds the first one's record", async () => {
+          const first = await open();
+          const second = await open();
+          const installation = sampleInstallation(uniqueClientKey('lookup-shared'), {
+            installationId: uniqueInstallationId(),
+          });
+          await first.set(installation);
+          expect(await lookup(second, installation.installationId as string)).toEqual(installation);
+        });
+      }
+
+      it('after close(), the lookup fails with ERR_STORE_UNAVAILABLE', async () => {
+        const store = await open();
+        await store.close?.();
+        await expect(lookup(store, uniqueInstallationId())).rejects.toMatchObject({ code: STORE_UNAVAILABLE });
+      });
+    });
 
     it('after close(), every operation fails with ERR_STORE_UNAVAILABLE and close() again is harmless', async () => {
       const store = await open();
