@@ -182,8 +182,13 @@ describe.each(examples)('the %s example in a browser', (name, appKey, start) => 
   it('shows a refusal for a tampered iframe token, then keeps serving', async () => {
     const { host } = await startInstalled(start);
     const refused = await open(host, { iframeToken: 'tampered' });
-    expect(refused.documents).toContainEqual(expect.objectContaining({ path: '/hello', status: 401 }));
-    expect(await refused.frame.locator('body').textContent()).toContain('ERR_INVALID_SIGNATURE');
+    expect(refused.documents).toContainEqual({ path: '/hello', status: 401, type: 'text/html; charset=utf-8' });
+    // A person reads the status, the code and what to do, not a JSON body.
+    const alert = refused.frame.locator('main[role="alert"]');
+    expect(await alert.locator('h1').textContent()).toBe('401 Unauthorized: this page could not be opened');
+    expect(await alert.locator('code').textContent()).toBe('ERR_INVALID_SIGNATURE');
+    expect(await alert.textContent()).toContain('Reload the page from the app in Jira or Confluence');
+    await refused.page.screenshot({ path: join(ARTIFACTS, `${name}-refused.png`) });
     expect(refused.errors).toEqual([]);
     expect(host.calls).toEqual([]);
 

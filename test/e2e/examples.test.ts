@@ -135,6 +135,25 @@ describe.each(examples)('the %s example add-on', (_name, appKey, start) => {
     expect(await store.get(product.clientKey)).toBeDefined();
   });
 
+  it('shows a person a refusal page for a refused page load, and keeps JSON for API clients', async () => {
+    const { product, addon } = await startWith(start, 'jira');
+    await product.install(addon.baseUrl);
+    const browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    const token = await product.tamperedToken({ url: '/hello' });
+    const page = await product.request('/hello', { token, headers: { accept: browser } });
+    expect(page.status).toBe(401);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('www-authenticate')).toMatch(/^JWT realm=/);
+    const html = await page.text();
+    expect(html).toContain('401 Unauthorized');
+    expect(html).toContain('<code>ERR_INVALID_SIGNATURE</code>');
+    expect(html).toContain('Reload the page from the app in Jira or Confluence');
+
+    const api = await product.request('/api/context', { token: null, headers: { accept: 'application/json' } });
+    expect(api.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await refusal(api)).toEqual([401, 'ERR_TOKEN_MISSING']);
+  });
+
   it('refuses bad tokens with the right codes', async () => {
     const { product, addon } = await startWith(start, 'jira');
     await product.install(addon.baseUrl);

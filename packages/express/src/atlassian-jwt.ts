@@ -4,7 +4,7 @@ import {
   type AdapterOptions,
   resolveAdapterOptions,
   toConnectRequest,
-  toErrorResponse,
+  toRefusalAnswer,
 } from '@connect-jwt/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -29,7 +29,7 @@ export type AtlassianJwtOptions = AdapterOptions;
  * computed from `req.originalUrl`, the target the product signed.
  */
 export function atlassianJwt(options?: AtlassianJwtOptions): RequestHandler {
-  const { verify, passError, realm } = resolveAdapterOptions(options, 'atlassianJwt');
+  const { verify, passError, ...refusal } = resolveAdapterOptions(options, 'atlassianJwt');
   return function atlassianJwtMiddleware(req: Request, res: Response, next: NextFunction): void {
     const request = toConnectRequest(req.method, req.originalUrl, req.headers, req.body);
     verifyRequest(request, verify).then(
@@ -39,8 +39,8 @@ export function atlassianJwt(options?: AtlassianJwtOptions): RequestHandler {
       },
       (error: unknown) => {
         if (passError) return next(error);
-        const answer = toErrorResponse(error, realm);
-        res.status(answer.status).set(answer.headers).send(JSON.stringify(answer.body));
+        const answer = toRefusalAnswer(error, req.headers.accept, refusal);
+        res.status(answer.status).set(answer.headers).send(answer.body);
       },
     );
   };

@@ -4,7 +4,7 @@ import {
   type ResolvedAdapterOptions,
   resolveAdapterOptions,
   toConnectRequest,
-  toErrorResponse,
+  toRefusalAnswer,
 } from '@connect-jwt/core/adapter';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -47,14 +47,14 @@ const GUARD = Symbol('connect-jwt.guard');
 // The check a route gets, resolved once: a hook, or null for a route the plugin leaves alone.
 const ROUTE_CHECK = Symbol('connect-jwt.route-check');
 
-function createHook({ verify, passError, realm }: ResolvedAdapterOptions): AtlassianJwtHook {
+function createHook({ verify, passError, ...refusal }: ResolvedAdapterOptions): AtlassianJwtHook {
   const hook = async function authenticate(request: FastifyRequest, reply: FastifyReply) {
     try {
       const connectRequest = toConnectRequest(request.method, request.url, request.headers, request.body);
       request.atlassian = await verifyRequest(connectRequest, verify);
     } catch (error) {
       if (passError) throw error;
-      const answer = toErrorResponse(error, realm);
+      const answer = toRefusalAnswer(error, request.headers.accept, refusal);
       return reply.code(answer.status).headers(answer.headers).send(answer.body);
     }
   };

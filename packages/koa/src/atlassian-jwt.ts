@@ -3,7 +3,7 @@ import {
   type AdapterOptions,
   resolveAdapterOptions,
   toConnectRequest,
-  toErrorResponse,
+  toRefusalAnswer,
 } from '@connect-jwt/core/adapter';
 import type { Middleware, ParameterizedContext } from 'koa';
 
@@ -31,7 +31,7 @@ export type AtlassianJwtOptions = AdapterOptions;
  * With `passError`, the ConnectJwtError is thrown for upstream error middleware (it has `status`).
  */
 export function atlassianJwt(options?: AtlassianJwtOptions): Middleware<AtlassianState> {
-  const { verify, passError, realm } = resolveAdapterOptions(options, 'atlassianJwt');
+  const { verify, passError, ...refusal } = resolveAdapterOptions(options, 'atlassianJwt');
   return async function atlassianJwtMiddleware(ctx: ParameterizedContext<AtlassianState>, next) {
     const body = (ctx.request as { body?: unknown }).body;
     let auth: ConnectAuth;
@@ -39,7 +39,7 @@ export function atlassianJwt(options?: AtlassianJwtOptions): Middleware<Atlassia
       auth = await verifyRequest(toConnectRequest(ctx.method, ctx.originalUrl, ctx.headers, body), verify);
     } catch (error) {
       if (passError) throw error;
-      const answer = toErrorResponse(error, realm);
+      const answer = toRefusalAnswer(error, ctx.headers.accept, refusal);
       ctx.status = answer.status;
       ctx.set(answer.headers);
       ctx.body = answer.body;

@@ -14,4 +14,8 @@ export type { LifecycleHttpRequest, LifecycleRoutes } from './lifecycle.js';
 export { createLifecycleRoutes } from './lifecycle.js';
 export type { AdapterOptions, ResolvedAdapterOptions } from './options.js';
 export { resolveAdapterOptions } from './options.js';
+export type { RefusalAnswer, RefusalOptions } from './refusal.js';
+export { toRefusalAnswer, wantsPage } from './refusal.js';
+export type { Refusal, RefusalPageRenderer } from './refusal-page.js';
+export { renderRefusalPage } from './refusal-page.js';
 export { toConnectRequest } from './request.js';
