@@ -24,7 +24,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     // Load, faults, fuzz and scan have their own run (scripts/reliability/vitest.config.ts), and so
-    // do the browser tests (test/browser/vitest.config.ts, inside a loopback-only network namespace).
+    // do the browser tests (test/browser/vitest.config.ts, inside a loopback-only network namespace)
+    // and the packaging checks on the build output (test/release/vitest.config.ts).
     exclude: [
       '**/node_modules/**',
       'test/load/**',
@@ -32,6 +33,7 @@ export default defineConfig({
       'test/fuzz/**',
       'test/scan/**',
       '**/test/browser/**',
+      'test/release/**',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

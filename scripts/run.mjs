@@ -111,8 +111,10 @@ switch (job) {
       'scripts/reliability/vitest.config.ts',
     ]);
     const browser = runBrowserTests(join(resultsDir, 'browser.json'), []);
-    const passed = main.passed + reliability.passed + browser.passed;
-    const failed = main.failed + reliability.failed + browser.failed;
+    // The tarballs (publint, attw), a consumer project outside the repository, and the lint.
+    const release = runVitest(join(resultsDir, 'release.json'), ['--config', 'test/release/vitest.config.ts']);
+    const passed = main.passed + reliability.passed + browser.passed + release.passed;
+    const failed = main.failed + reliability.failed + browser.failed + release.failed;
     console.log(`\n${passed} passed, ${failed} failed`);
     process.exit(failed > 0 || passed === 0 ? 1 : 0);
     break;

@@ -1,0 +1,162 @@
+// Proven from outside the workspace: a project in a temporary directory installs the packed
+// tarballs with plain npm, compiles the README's snippets against them under a user's strictest
+// settings, runs an ES module and a CommonJS add-on through the fake product, and runs the CLI as
+// the README says. A second project does the same on the oldest Express and Koa the peer ranges claim.
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { computeQsh } from '../../packages/core/src/index.ts';
+import { root } from '../../scripts/lib/pnpm.mjs';
+import { type ConsumerProject, installConsumerProject } from './consumer-project.ts';
+import { readmeSnippets } from './readme-snippets.ts';
+
+const tarballs = inject('tarballs');
+const fixtures = join(root, 'test/release/fixtures');
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+
+/** The README snippets that must exist and compile; `testing` also runs. */
+const CHECKED_SNIPPETS = ['express', 'koa', 'fastify', 'stores', 'testing'];
+
+const STRICT_TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: true,
+    types: ['node'],
+    rootDir: 'src',
+    outDir: 'out',
+  },
+  include: ['src/**/*.ts'],
+};
+
+interface AppCheck {
+  framework: string;
+  withoutToken: { status: number; code: string };
+  installStatus: number;
+  iframe: { status: number; body: string };
+  accountId: string;
+}
+
+/** Runs a fixture app inside the project; what it printed on its last line. */
+function runCheck(project: ConsumerProject, fixture: string, args: string[] = []): AppCheck[] {
+  copyFileSync(join(fixtures, fixture), join(project.dir, 'src', fixture));
+  const { stdout } = project.run('node', [join('src', fixture), ...args], { timeout: 60_000 });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as AppCheck[];
+}
+
+function expectAuthenticated(checks: AppCheck[], frameworks: string[]) {
+  expect(checks.map((check) => check.framework)).toEqual(frameworks);
+  for (const check of checks) {
+    expect(check.withoutToken, check.framework).toEqual({ status: 401, code: 'ERR_TOKEN_MISSING' });
+    expect(check.installStatus, check.framework).toBeGreaterThanOrEqual(200);
+    expect(check.installStatus, check.framework).toBeLessThan(300);
+    expect(check.iframe, check.framework).toEqual({ status: 200, body: `Hello ${check.accountId}` });
+  }
+}
+
+function installedVersion(project: ConsumerProject, name: string): string {
+  return (
+    JSON.parse(readFileSync(join(project.dir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }
+  ).version;
+}
+
+describe('a consumer project on the current frameworks', () => {
+  let project: ConsumerProject;
+
+  beforeAll(() => {
+    project = installConsumerProject({
+      name: 'consumer-current',
+      tarballs,
+      dependencies: {
+        express: '^5.0.0',
+        koa: '^3.0.0',
+        '@koa/router': '^15.0.0',
+        fastify: '^5.0.0',
+        '@types/express': '^5.0.0',
+        '@types/koa': '^3.0.0',
+        '@types/node': '^20.19.0',
+      },
+    });
+  });
+  afterAll(() => project?.remove());
+
+  it('installs every tarball as a real folder, with one copy of core', () => {
+    for (const name of Object.keys(tarballs)) {
+      expect(existsSync(join(project.dir, 'node_modules', name, 'dist/index.js')), name).toBe(true);
+      expect(existsSync(join(project.dir, 'node_modules', name, 'node_modules/@connect-jwt')), name).toBe(false);
+    }
+  });
+
+  it("compiles the README's marked snippets under strict nodenext, exactOptionalPropertyTypes, noUncheckedIndexedAccess", () => {
+    const snippets = readmeSnippets(readFileSync(join(root, 'README.md'), 'utf8'));
+    expect([...snippets.keys()]).toEqual(expect.arrayContaining(CHECKED_SNIPPETS));
+    for (const [name, code] of snippets) writeFileSync(join(project.dir, 'src', `${name}.ts`), code);
+    writeFileSync(join(project.dir, 'tsconfig.json'), JSON.stringify(STRICT_TSCONFIG, null, 2));
+    project.run('node', [tsc, '-p', 'tsconfig.json']);
+  });
+
+  it("runs the README's Testing snippet as written", () => {
+    expect(existsSync(join(project.dir, 'out/testing.js'))).toBe(true);
+    project.run('node', ['out/testing.js'], { timeout: 60_000 });
+  });
+
+  it('an ES module add-on on Express, Koa and Fastify: 401 ERR_TOKEN_MISSING, then 200 after install and iframe load', () => {
+    expectAuthenticated(runCheck(project, 'check-apps.mjs', ['express', 'koa', 'fastify']), [
+      'express',
+      'koa',
+      'fastify',
+    ]);
+  });
+
+  it('a CommonJS add-on loads the packages with require(): 401, then 200', () => {
+    expectAuthenticated(runCheck(project, 'check-app.cjs'), ['express (require)']);
+  });
+
+  it('runs the CLI as the README documents: npx -p @connect-jwt/core connect-jwt', () => {
+    const url = '/rest/api/3/search?jql=project%3DTEST';
+    const { stdout } = project.run('npx', [
+      '-p',
+      '@connect-jwt/core',
+      'connect-jwt',
+      'qsh',
+      '--method',
+      'GET',
+      '--url',
+      url,
+    ]);
+    expect(stdout).toContain(computeQsh('GET', url));
+  });
+});
+
+describe('a consumer project on the oldest Express and Koa the peer ranges claim', () => {
+  let project: ConsumerProject;
+
+  beforeAll(() => {
+    const { '@connect-jwt/core': core, '@connect-jwt/express': express, '@connect-jwt/koa': koa } = tarballs;
+    const { '@connect-jwt/testing': testing } = tarballs;
+    project = installConsumerProject({
+      name: 'consumer-oldest',
+      tarballs: {
+        '@connect-jwt/core': core,
+        '@connect-jwt/express': express,
+        '@connect-jwt/koa': koa,
+        '@connect-jwt/testing': testing,
+      } as Record<string, string>,
+      dependencies: { express: '~4.21.0', koa: '~2.15.0' },
+    });
+  });
+  afterAll(() => project?.remove());
+
+  it('installs Express 4.21 and Koa 2.15', () => {
+    expect(installedVersion(project, 'express')).toMatch(/^4\.21\./);
+    expect(installedVersion(project, 'koa')).toMatch(/^2\.15\./);
+  });
+
+  it('an Express 4 and a Koa 2 add-on: 401 ERR_TOKEN_MISSING, then 200 after install and iframe load', () => {
+    expectAuthenticated(runCheck(project, 'check-apps.mjs', ['express', 'koa']), ['express', 'koa']);
+  });
+});
