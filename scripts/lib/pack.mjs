@@ -1,8 +1,8 @@
 // One installable tarball per public package. `pnpm pack` (not `npm pack`) because it rewrites the
 // `workspace:*` ranges into the packages' versions, which plain npm could not install.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { pnpmCommand, root } from './pnpm.mjs';
 
 export const packedDir = join(root, 'packed');
@@ -19,6 +19,24 @@ export function publicPackages() {
 }
 
 /**
+ * Deletes what tsc once emitted into dist/ for a source file that no longer exists (a moved or
+ * removed module): `tsc -b` never deletes output, and `files: ["dist"]` would ship it.
+ */
+function pruneStaleOutput(packageDir) {
+  const dist = join(packageDir, 'dist');
+  const walk = (dir) =>
+    readdirSync(dir).flatMap((entry) => {
+      const path = join(dir, entry);
+      return statSync(path).isDirectory() ? walk(path) : [path];
+    });
+  if (!existsSync(dist)) return;
+  for (const file of walk(dist)) {
+    const stem = relative(dist, file).replace(/\.(d\.ts|js)(\.map)?$/, '');
+    if (!existsSync(join(packageDir, 'src', `${stem}.ts`))) rmSync(file);
+  }
+}
+
+/**
  * Packs every public package (already built) into `destination`, emptied first so no tarball of an
  * older version lingers. Returns the tarball paths by package name.
  */
@@ -28,6 +46,7 @@ export function packPublicPackages(destination = packedDir) {
   const [pnpm, prefix] = pnpmCommand();
   const tarballs = {};
   for (const { dir, manifest } of publicPackages()) {
+    pruneStaleOutput(dir);
     const result = spawnSync(pnpm, [...prefix, 'pack', '--pack-destination', destination], {
       cwd: dir,
       encoding: 'utf8',

@@ -86,6 +86,11 @@ describe.each(names)('%s tarball', (name) => {
         /(^|\/)(test|__tests__)\/|\.(test|spec)\.[cm]?[jt]s$|\.tsbuildinfo$/.test(file),
     );
     expect(unexpected).toEqual([]);
+    const orphans = files
+      .filter((file) => file.startsWith('dist/'))
+      .map((file) => `src/${file.slice(5).replace(/\.(d\.ts|js)(\.map)?$/, '')}.ts`)
+      .filter((source) => !files.includes(source));
+    expect(orphans, 'dist/ output without a source').toEqual([]);
   });
 
   it('has a manifest npm installs and the registry publishes: no workspace: range, every publish field', () => {
