@@ -8,7 +8,6 @@
 // with the machine's load the way end-to-end ratios do (all three are printed).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,11 +15,9 @@ import { cachedStore, createJwt, MemoryStore, type SecretStore, verifyRequest } 
 import { PostgresStore } from '@connect-jwt/store-postgres';
 import { RedisStore } from '@connect-jwt/store-redis';
 import { SqliteStore } from '@connect-jwt/store-sqlite';
+import pg from 'pg';
 import { type BenchCase, formatTable } from '../lib/harness.js';
 import { runDualClockBench } from './cpu-clock.js';
-
-// The driver is the store package's dependency, not the workspace root's (to drop the bench schema).
-const pg: typeof import('pg') = createRequire(new URL('../../packages/store-postgres/', import.meta.url))('pg');
 
 const { values: flags } = parseArgs({
   options: {

@@ -15,7 +15,36 @@ function sourceFiles(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm)].map((match) => match[1] as string);
+  const staticImports = [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm)].map(
+    (match) => match[1] as string,
+  );
+  const dynamic = [...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((match) => match[1] as string);
+  return [...staticImports, ...dynamic];
+}
+
+/** `@scope/name/sub` → `@scope/name`, `name/sub` → `name`; undefined for node: and relative imports. */
+function packageOf(specifier: string): string | undefined {
+  if (specifier.startsWith('.') || specifier.startsWith('node:')) return undefined;
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+interface Manifest {
+  name: string;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+/** Every package a manifest lets its code import: its own name and what it declares. */
+function declared(manifestPath: string): Set<string> {
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  return new Set([
+    manifest.name,
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(manifest.devDependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}),
+  ]);
 }
 
 describe('core has a front door and a service door', () => {
@@ -46,5 +75,44 @@ describe('core has a front door and a service door', () => {
   it('the main entry does not export the adapter kit', () => {
     const both = Object.keys(adapterKit).filter((name) => name in core);
     expect(both).toEqual([]);
+  });
+});
+
+describe('every package declares what its sources and tests import', () => {
+  // vitest is the repository's test runner (the root's), like the TypeScript compiler.
+  const runner = new Set(['vitest']);
+  const workspaces = ['packages', 'examples'].flatMap((parent) =>
+    readdirSync(join(root, parent), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => join(root, parent, entry.name)),
+  );
+
+  it.each(workspaces.map((dir) => [relative(root, dir), dir]))('%s', (_name, dir) => {
+    const allowed = declared(join(dir, 'package.json'));
+    const files = ['src', 'test'].flatMap((sub) => {
+      try {
+        return sourceFiles(join(dir, sub));
+      } catch {
+        return [];
+      }
+    });
+    const undeclared = files.flatMap((file) =>
+      importsOf(file)
+        .map(packageOf)
+        .filter((name): name is string => name !== undefined && !allowed.has(name) && !runner.has(name))
+        .map((name) => `${relative(root, file)} -> ${name}`),
+    );
+    expect(undeclared).toEqual([]);
+  });
+
+  it('the root, for the cross-package tests in test/', () => {
+    const allowed = declared(join(root, 'package.json'));
+    const undeclared = sourceFiles(join(root, 'test')).flatMap((file) =>
+      importsOf(file)
+        .map(packageOf)
+        .filter((name): name is string => name !== undefined && !allowed.has(name) && !runner.has(name))
+        .map((name) => `${relative(root, file)} -> ${name}`),
+    );
+    expect(undeclared).toEqual([]);
   });
 });

@@ -10,12 +10,12 @@
 //   from `settle` after the return exactly the normal answer again
 // and no socket error, no answer slower than the per-request timeout, no crash or restart.
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { SecretStore } from '@connect-jwt/core';
 import { PostgresStore } from '@connect-jwt/store-postgres';
 import { RedisStore } from '@connect-jwt/store-redis';
 import { TcpProxy } from '@connect-jwt/store-test-suite';
 import { type KeyServer, startKeyServer } from '@connect-jwt/testing';
+import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
   type Answer,
@@ -32,16 +32,6 @@ import {
 } from '../../scripts/reliability/harness.ts';
 import { recordRow } from '../../scripts/reliability/report.ts';
 import { settings } from '../../scripts/reliability/settings.ts';
-
-// The driver is the Postgres store's dependency, not the workspace root's.
-interface PgClient {
-  connect(): Promise<unknown>;
-  query(text: string): Promise<unknown>;
-  end(): Promise<void>;
-}
-const pg = createRequire(new URL('../../packages/store-postgres/', import.meta.url))('pg') as {
-  Client: new (config: { connectionString: string }) => PgClient;
-};
 
 const REDIS = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const POSTGRES = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');

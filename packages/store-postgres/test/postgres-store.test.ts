@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
+import { PostgresStore } from '@connect-jwt/store-postgres';
 import {
   closedPort,
   linkFaultSuite,
@@ -10,7 +11,6 @@ import {
 } from '@connect-jwt/store-test-suite';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PostgresStore } from '../src/index.js';
 
 // A real server: the tests fail (they do not skip) when it is not running.
 const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

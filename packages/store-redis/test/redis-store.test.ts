@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
+import { RedisStore } from '@connect-jwt/store-redis';
 import {
   closedPort,
   linkFaultSuite,
@@ -10,7 +11,6 @@ import {
 } from '@connect-jwt/store-test-suite';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisStore } from '../src/index.js';
 
 // A real server: the tests fail (they do not skip) when it is not running.
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

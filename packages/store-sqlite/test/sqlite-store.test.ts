@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteStore } from '@connect-jwt/store-sqlite';
 import { sampleInstallation, storeSuite } from '@connect-jwt/store-test-suite';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../src/index.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'connect-jwt-sqlite-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -1,4 +1,5 @@
 import { decodeUnverified, signRequest } from '@connect-jwt/core';
+import { createFakeProduct, type FakeProduct, type InstallForgery, serveAddon } from '@connect-jwt/testing';
 import {
   createQueryStringHash,
   decodeSymmetric,
@@ -7,7 +8,6 @@ import {
   SymmetricAlgorithm,
 } from 'atlassian-jwt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeProduct, type FakeProduct, type InstallForgery, serveAddon } from '../src/index.js';
 import { APP_KEY, startMinimalAddon } from './helpers/minimal-addon.js';
 
 let product: FakeProduct;

@@ -1,7 +1,7 @@
 import { decode, decodeUnverified, MemoryStore, verifyRequest } from '@connect-jwt/core';
+import { iframeParams, mintContextToken, mintHostToken, tamperToken, toQueryString } from '@connect-jwt/testing';
 import { createQueryStringHash, decodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
 import { describe, expect, it } from 'vitest';
-import { iframeParams, mintContextToken, mintHostToken, tamperToken, toQueryString } from '../src/index.js';
 
 // atlassian-jwt is the reference implementation Atlassian published: tokens it accepts, with the
 // qsh it computes, are tokens a Connect add-on in the wild accepts.

@@ -1,17 +1,12 @@
 // Helpers for the cross-process store tests: real add-on processes (fixtures/express-addon.ts)
 // and a load balancer in front of them. Not a test file itself.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { TcpProxy } from '@connect-jwt/store-test-suite';
+import pg from 'pg';
+import { createClient } from 'redis';
 
-// The drivers are the store packages' dependencies, not the workspace root's.
-export const pg: typeof import('pg') = createRequire(new URL('../../../packages/store-postgres/', import.meta.url))(
-  'pg',
-);
-export const { createClient }: typeof import('redis') = createRequire(
-  new URL('../../../packages/store-redis/', import.meta.url),
-)('redis');
+export { createClient, pg };
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { computeQsh, createJwt, decodeUnverified, encode } from '@connect-jwt/core';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { computeQsh, createJwt, decodeUnverified, encode } from '../../src/index.js';
 
 const SECRET = 'cli-shared-secret-0123456789abcdef';
 const NOW = 1_764_000_000_000;

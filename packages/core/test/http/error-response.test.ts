@@ -1,12 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { toErrorResponse } from '../../src/http/index.js';
 import {
   InvalidInstallError,
   InvalidSignatureError,
   QshMismatchError,
   StoreUnavailableError,
   TokenExpiredError,
-} from '../../src/index.js';
+} from '@connect-jwt/core';
+import { toErrorResponse } from '@connect-jwt/core/adapter';
+import { describe, expect, it } from 'vitest';
 
 describe('toErrorResponse', () => {
   it('answers a 401 error with its code, message and a JWT challenge', () => {

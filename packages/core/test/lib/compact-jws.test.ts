@@ -9,10 +9,10 @@
 //  - a signature whose last character has non-zero spare bits is refused (jose decodes it to the
 //    same bytes, so one signature would have several spellings).
 import { createHmac } from 'node:crypto';
+import { type ConnectJwtError, decode, isConnectJwtError } from '@connect-jwt/core';
 import fc from 'fast-check';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type ConnectJwtError, decode, isConnectJwtError } from '../../src/index.js';
 import { parseCompactToken, verifyHs256 } from '../../src/lib/compact-jws.js';
 import { base64url, SHARED_SECRET } from '../support/tokens.js';
 

@@ -1,7 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toErrorResponse } from '../../src/http/index.js';
 import {
   computeQsh,
   decodeUnverified,
@@ -11,7 +9,9 @@ import {
   resolveProductUrl,
   signRequest,
   verifyRequest,
-} from '../../src/index.js';
+} from '@connect-jwt/core';
+import { toErrorResponse } from '@connect-jwt/core/adapter';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const APP_KEY = 'com.example.addon';
 const SHARED_SECRET = 'outbound-shared-secret-0123456789abcdef';

@@ -7,10 +7,11 @@
 // Everything else must be byte-for-byte equal. The generator keeps to what a client can send: no raw
 // whitespace, no path starting with `//`, and no raw non-ASCII beside a malformed escape — there
 // the oracle's url.parse/querystring go wrong (trim, read a host, truncate characters to bytes).
+
+import { canonicalRequest, computeQsh, MemoryStore, verifyRequest } from '@connect-jwt/core';
 import * as atlassianJwt from 'atlassian-jwt';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalRequest, computeQsh, MemoryStore, verifyRequest } from '../../src/index.js';
 import { decodeQueryComponent, encodeRfc3986 } from '../../src/lib/percent.js';
 import { buildCanonicalRequest } from '../../src/qsh/canonical.js';
 

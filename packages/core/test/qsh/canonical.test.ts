@@ -1,5 +1,5 @@
+import { canonicalRequest, computeQsh } from '@connect-jwt/core';
 import { describe, expect, it } from 'vitest';
-import { canonicalRequest, computeQsh } from '../../src/index.js';
 
 describe('canonicalRequest', () => {
   it('gives valueless keys and empty values `key=`, wherever the next `=` is', () => {

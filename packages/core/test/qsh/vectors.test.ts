@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { canonicalRequest, computeQsh, type FormBody } from '@connect-jwt/core';
 import { describe, expect, it } from 'vitest';
-import { canonicalRequest, computeQsh, type FormBody } from '../../src/index.js';
 
 interface Vector {
   id: string;

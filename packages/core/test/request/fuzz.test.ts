@@ -1,8 +1,7 @@
 // Fuzz: whatever arrives — random bytes, random strings, valid tokens mutated or re-signed with
 // ill-typed claims — verifyRequest ends in a ConnectJwtError, never another error, and never
 // accepts a token other than the one that was signed.
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+
 import {
   ConnectJwtError,
   type ConnectRequest,
@@ -10,7 +9,9 @@ import {
   createJwt,
   MemoryStore,
   verifyRequest,
-} from '../../src/index.js';
+} from '@connect-jwt/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { CLIENT_KEY, HS256_HEADER, nowSeconds, SHARED_SECRET, signToken } from '../support/tokens.js';
 
 const URL_PATH = '/rest/api/3/search?jql=project%3DABC&maxResults=50';

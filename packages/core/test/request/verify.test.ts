@@ -1,5 +1,4 @@
 import { generateKeyPairSync, sign as rsaSign } from 'node:crypto';
-import { beforeEach, describe, expect, it } from 'vitest';
 import {
   type ConnectJwtError,
   type ConnectRequest,
@@ -13,7 +12,8 @@ import {
   StoreUnavailableError,
   type VerifyOptions,
   verifyRequest,
-} from '../../src/index.js';
+} from '@connect-jwt/core';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { validateVerifyOptions } from '../../src/request/verify.js';
 import { base64url, CLIENT_KEY, HS256_HEADER, nowSeconds, SHARED_SECRET, signToken } from '../support/tokens.js';
 

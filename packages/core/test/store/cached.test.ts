@@ -1,12 +1,12 @@
-import { storeSuite } from '@connect-jwt/store-test-suite';
-import { describe, expect, it } from 'vitest';
 import {
   cachedStore,
   type Installation,
   MemoryStore,
   type SecretStore,
   StoreUnavailableError,
-} from '../../src/index.js';
+} from '@connect-jwt/core';
+import { storeSuite } from '@connect-jwt/store-test-suite';
+import { describe, expect, it } from 'vitest';
 
 storeSuite('cachedStore(MemoryStore)', () => cachedStore(new MemoryStore()), { sharedStorage: false });
 

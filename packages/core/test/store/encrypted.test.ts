@@ -1,6 +1,4 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
-import { storeSuite } from '@connect-jwt/store-test-suite';
-import { describe, expect, it } from 'vitest';
 import {
   createJwt,
   encryptedStore,
@@ -9,7 +7,9 @@ import {
   SecretDecryptionError,
   StoreUnavailableError,
   verifyRequest,
-} from '../../src/index.js';
+} from '@connect-jwt/core';
+import { storeSuite } from '@connect-jwt/store-test-suite';
+import { describe, expect, it } from 'vitest';
 
 const key = randomBytes(32);
 

@@ -1,4 +1,4 @@
+import { MemoryStore } from '@connect-jwt/core';
 import { storeSuite } from '@connect-jwt/store-test-suite';
-import { MemoryStore } from '../../src/index.js';
 
 storeSuite('MemoryStore', () => new MemoryStore(), { sharedStorage: false });

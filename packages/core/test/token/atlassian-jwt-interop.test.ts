@@ -1,8 +1,9 @@
 // Interop both ways with the atlassian-jwt npm package (what atlassian-connect-express uses):
 // its tokens verify here, and ours decode there and carry the qsh it computes.
+
+import { createJwt, MemoryStore, verifyRequest } from '@connect-jwt/core';
 import * as atlassianJwt from 'atlassian-jwt';
 import { describe, expect, it } from 'vitest';
-import { createJwt, MemoryStore, verifyRequest } from '../../src/index.js';
 
 const clientKey = 'interop-client';
 const sharedSecret = 'interop-shared-secret-abcdefghijklmnop';

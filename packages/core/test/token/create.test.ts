@@ -1,5 +1,5 @@
+import { computeQsh, createJwt, decodeUnverified, encode } from '@connect-jwt/core';
 import { describe, expect, it } from 'vitest';
-import { computeQsh, createJwt, decodeUnverified, encode } from '../../src/index.js';
 import { SHARED_SECRET } from '../support/tokens.js';
 
 function headerOf(token: string): unknown {

@@ -1,5 +1,5 @@
+import { type ConnectJwtError, createJwt, decode, decodeUnverified, encode } from '@connect-jwt/core';
 import { describe, expect, it } from 'vitest';
-import { type ConnectJwtError, createJwt, decode, decodeUnverified, encode } from '../../src/index.js';
 import { base64url, nowSeconds, SHARED_SECRET, signToken } from '../support/tokens.js';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {

@@ -1,5 +1,5 @@
-// What the framework test apps (test/adapters, test/lifecycle) share: a started HTTP server on
-// 127.0.0.1, its URL and a close() that does not wait for kept-alive connections.
+// What the adapters' test apps share: a started HTTP server on 127.0.0.1, its URL and a close()
+// that does not wait for kept-alive connections.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

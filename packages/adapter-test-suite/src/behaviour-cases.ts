@@ -1,7 +1,8 @@
-// The one behaviour table that Express, Koa and Fastify must all answer alike (issue 3).
-// Every case runs over real HTTP against each framework's app from ./apps.ts.
+// The one behaviour table that Express, Koa and Fastify must all answer alike. Every case runs
+// over real HTTP against each framework's app (see BehaviourApp in ./behaviour-suite.ts).
 import { createHmac } from 'node:crypto';
-import { type CreateJwtOptions, createJwt, encode, type Installation, type SecretStore } from '@connect-jwt/core';
+import { type CreateJwtOptions, createJwt, encode, type Installation } from '@connect-jwt/core';
+import type { FlakyStore } from './stores.js';
 
 export const TENANT: Installation = {
   clientKey: 'tenant-1',
@@ -12,25 +13,6 @@ const STRANGER = { clientKey: 'unknown-tenant', sharedSecret: 'a-secret-nobody-i
 export const REALM = 'test-addon';
 /** The add-on's base URL for the sub-router mounted at `/addon`. */
 export const ADDON_BASE_URL = 'https://addon.example.com/addon';
-
-/** Delegates to another store but fails the next `failures` lookups, as an unreachable database would. */
-export class FlakyStore implements SecretStore {
-  failures = 0;
-  constructor(private readonly inner: SecretStore) {}
-  async get(clientKey: string): Promise<Installation | undefined> {
-    if (this.failures > 0) {
-      this.failures--;
-      throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
-    }
-    return this.inner.get(clientKey);
-  }
-  set(installation: Installation): Promise<void> {
-    return this.inner.set(installation);
-  }
-  delete(clientKey: string): Promise<void> {
-    return this.inner.delete(clientKey);
-  }
-}
 
 export interface Fixture {
   /** The store behind `/flaky`; every other route uses the process-wide default store. */
@@ -360,4 +342,15 @@ export const cases: Case[] = [
     name: 'unguarded route is public',
     steps: one({ request: async () => ({ path: '/public' }), status: 200, publicRoute: true }),
   },
+];
+
+/** Options every adapter's factory refuses at setup, each with a TypeError naming the option. */
+export const badOptions: Array<[unknown, RegExp]> = [
+  [{ qsh: 'loose' }, /options\.qsh/],
+  [{ passError: 'yes' }, /options\.passError/],
+  [{ realm: 5 }, /options\.realm/],
+  [{ store: {} }, /options\.store/],
+  [{ clockTolerance: -1 }, /options\.clockTolerance/],
+  [{ formParams: 'all' }, /options\.formParams/],
+  ['strict', /options must be an object/],
 ];

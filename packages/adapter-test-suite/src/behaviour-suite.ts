@@ -1,10 +1,27 @@
 import { getDefaultStore, MemoryStore, setDefaultStore } from '@connect-jwt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { frameworks, type RunningApp } from './apps.js';
-import { type Case, cases, type Fixture, FlakyStore, REALM, TENANT } from './cases.js';
+import { type Case, cases, type Fixture, REALM, TENANT } from './behaviour-cases.js';
+import type { RunningServer } from './listen.js';
+import { FlakyStore } from './stores.js';
 
-describe.each(Object.entries(frameworks))('%s adapter', (_name, start) => {
-  let app: RunningApp;
+/**
+ * Starts the behaviour table's add-on in one framework, on 127.0.0.1 port 0. Its routes:
+ * `/public` (no guard), `/api/data` GET and POST (guarded, realm REALM), `/panel` (qsh context),
+ * `/skip` (qsh skip), `/flaky` (store `fixture.flaky`), `/passerror` (passError, the app's own
+ * error handler answers `{ code }` with `x-handled-by: app`) and `/addon/data` (a sub-router
+ * whose baseUrl is ADDON_BASE_URL). Guarded routes answer `{ clientKey, accountId }`.
+ */
+export type BehaviourApp = (fixture: Fixture) => Promise<RunningServer>;
+
+/** Registers the behaviour table against one framework's app: every adapter answers every row alike. */
+export function behaviourSuite(name: string, start: BehaviourApp): void {
+  describe(`${name} adapter: behaviour table`, () => {
+    behaviourTable(start);
+  });
+}
+
+function behaviourTable(start: BehaviourApp): void {
+  let app: RunningServer;
   let fixture: Fixture;
 
   beforeAll(async () => {
@@ -54,7 +71,7 @@ describe.each(Object.entries(frameworks))('%s adapter', (_name, start) => {
       if (step.status === 503) expect(response.headers.get('retry-after')).not.toBeNull();
     }
   });
-});
+}
 
 function tokenParts(request: { path: string; headers?: Record<string, string> }): string[] {
   const tokens = [

@@ -1,16 +1,10 @@
 // "Secure by default" must not depend on registration order: routes declared before the plugin
 // loaded (an un-awaited `register`, or routes written above it) are guarded like the rest.
-import { createJwt, MemoryStore } from '@connect-jwt/core';
+import { storeWithTenant, TENANT } from '@connect-jwt/adapter-test-suite';
+import { createJwt } from '@connect-jwt/core';
 import { atlassianJwt } from '@connect-jwt/fastify';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { TENANT } from './cases.js';
-
-async function storeWithTenant(): Promise<MemoryStore> {
-  const store = new MemoryStore();
-  await store.set(TENANT);
-  return store;
-}
 
 const bearer = async (uri: string, context = false) =>
   `JWT ${await createJwt(TENANT.clientKey, TENANT.sharedSecret, { uri, context })}`;

@@ -1,0 +1,11 @@
+export type { Case, Fixture, HttpRequest, Step } from './behaviour-cases.js';
+export { ADDON_BASE_URL, badOptions, cases, REALM, TENANT } from './behaviour-cases.js';
+export type { BehaviourApp } from './behaviour-suite.js';
+export { behaviourSuite } from './behaviour-suite.js';
+export type { FormApp, FormParamsPolicy } from './form-values-suite.js';
+export { formValuesSuite } from './form-values-suite.js';
+export type { LifecycleApps } from './lifecycle-suite.js';
+export { lifecycleSuite, WHOAMI } from './lifecycle-suite.js';
+export type { RunningServer } from './listen.js';
+export { listen } from './listen.js';
+export { CountingStore, FlakyStore, storeWithTenant } from './stores.js';

@@ -1,0 +1,6 @@
+import { behaviourSuite, formValuesSuite, lifecycleSuite } from '@connect-jwt/adapter-test-suite';
+import { expressApps } from './apps.js';
+
+behaviourSuite('express', expressApps.behaviour);
+lifecycleSuite('express', expressApps.lifecycle);
+formValuesSuite('express.urlencoded({ extended: true })', expressApps.forms);

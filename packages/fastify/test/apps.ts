@@ -1,0 +1,75 @@
+// The Fastify add-ons the shared tables run against (see @connect-jwt/adapter-test-suite).
+import type { AddressInfo } from 'node:net';
+import {
+  ADDON_BASE_URL,
+  type BehaviourApp,
+  type LifecycleApps,
+  REALM,
+  type RunningServer,
+  WHOAMI,
+} from '@connect-jwt/adapter-test-suite';
+import { atlassianJwt, connectLifecycle } from '@connect-jwt/fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+
+interface ErrorLike {
+  status?: number;
+  code?: string;
+}
+
+async function listenFastify(app: FastifyInstance): Promise<RunningServer> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+const behaviour: BehaviourApp = async (fixture) => {
+  const app = Fastify();
+  // Secure by default: every route below is checked unless its config opts out.
+  await app.register(atlassianJwt, { realm: REALM });
+  app.setErrorHandler((error: ErrorLike, _request, reply) => {
+    return reply
+      .code(error.status ?? 500)
+      .header('x-handled-by', 'app')
+      .send({ code: error.code });
+  });
+  const whoami = async (request: FastifyRequest, _reply: FastifyReply) => ({
+    clientKey: request.atlassian.clientKey,
+    accountId: request.atlassian.accountId,
+  });
+  app.get('/public', { config: { atlassianJwt: false } }, async () => ({ clientKey: null }));
+  app.get('/api/data', whoami);
+  app.post('/api/data', whoami);
+  app.get('/panel', { config: { atlassianJwt: { qsh: 'context' } } }, whoami);
+  app.get('/skip', { config: { atlassianJwt: { qsh: 'skip' } } }, whoami);
+  app.get('/flaky', { config: { atlassianJwt: { store: fixture.flaky } } }, whoami);
+  app.get('/passerror', { config: { atlassianJwt: { passError: true } } }, whoami);
+  await app.register(
+    async (scope) => {
+      scope.get('/data', { config: { atlassianJwt: { baseUrl: ADDON_BASE_URL } } }, whoami);
+    },
+    { prefix: '/addon' },
+  );
+  return listenFastify(app);
+};
+
+const lifecycle: LifecycleApps = {
+  async start(options) {
+    const app = Fastify();
+    // Secure by default: every route is guarded, so the lifecycle routes must opt out themselves.
+    await app.register(atlassianJwt);
+    await app.register(connectLifecycle, options);
+    app.get(WHOAMI, async (request) => ({ clientKey: request.atlassian.clientKey }));
+    return listenFastify(app);
+  },
+  async startMounted(options) {
+    const app = Fastify();
+    await app.register(connectLifecycle, {
+      ...options,
+      installedPath: '/addon/installed',
+      uninstalledPath: '/addon/uninstalled',
+    });
+    return listenFastify(app);
+  },
+};
+
+export const fastifyApps = { behaviour, lifecycle };

@@ -1,0 +1,5 @@
+import { behaviourSuite, lifecycleSuite } from '@connect-jwt/adapter-test-suite';
+import { fastifyApps } from './apps.js';
+
+behaviourSuite('fastify', fastifyApps.behaviour);
+lifecycleSuite('fastify', fastifyApps.lifecycle);

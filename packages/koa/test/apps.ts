@@ -1,0 +1,87 @@
+// The Koa add-ons the shared tables run against (see @connect-jwt/adapter-test-suite).
+import {
+  ADDON_BASE_URL,
+  type BehaviourApp,
+  type FormApp,
+  type LifecycleApps,
+  listen,
+  REALM,
+  storeWithTenant,
+  WHOAMI,
+} from '@connect-jwt/adapter-test-suite';
+import { atlassianJwt, connectLifecycle } from '@connect-jwt/koa';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+
+interface ErrorLike {
+  status?: number;
+  code?: string;
+}
+
+const behaviour: BehaviourApp = async (fixture) => {
+  const app = new Koa();
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const { status, code } = error as ErrorLike;
+      ctx.status = status ?? 500;
+      ctx.set('x-handled-by', 'app');
+      ctx.body = { code };
+    }
+  });
+  const whoami = (ctx: Koa.ParameterizedContext) => {
+    ctx.body = { clientKey: ctx.state.atlassian.clientKey, accountId: ctx.state.atlassian.accountId };
+  };
+  const root = new Router();
+  root.get('/public', (ctx) => {
+    ctx.body = { clientKey: null };
+  });
+  root.get('/panel', atlassianJwt({ qsh: 'context' }), whoami);
+  root.get('/skip', atlassianJwt({ qsh: 'skip' }), whoami);
+  root.get('/flaky', atlassianJwt({ store: fixture.flaky }), whoami);
+  root.get('/passerror', atlassianJwt({ passError: true }), whoami);
+  const api = new Router({ prefix: '/api' });
+  api.use(atlassianJwt({ realm: REALM }));
+  api.get('/data', whoami);
+  api.post('/data', whoami);
+  const addon = new Router({ prefix: '/addon' });
+  addon.use(atlassianJwt({ baseUrl: ADDON_BASE_URL }));
+  addon.get('/data', whoami);
+  app.use(root.routes()).use(api.routes()).use(addon.routes());
+  return listen(app.listen(0, '127.0.0.1'));
+};
+
+const lifecycle: LifecycleApps = {
+  async start(options) {
+    const app = new Koa();
+    app.use(connectLifecycle(options));
+    const router = new Router();
+    router.get(WHOAMI, atlassianJwt(), (ctx) => {
+      ctx.body = { clientKey: ctx.state.atlassian.clientKey };
+    });
+    app.use(router.routes());
+    return listen(app.listen(0, '127.0.0.1'));
+  },
+  async startMounted(options) {
+    const app = new Koa();
+    app.use(connectLifecycle({ ...options, installedPath: '/addon/installed', uninstalledPath: '/addon/uninstalled' }));
+    return listen(app.listen(0, '127.0.0.1'));
+  },
+};
+
+const forms: FormApp = async (formParams) => {
+  const app = new Koa();
+  app.use(bodyParser());
+  const guard = atlassianJwt({ store: await storeWithTenant(), formParams });
+  app.use(async (ctx, next) =>
+    guard(ctx, async () => {
+      ctx.body = { body: (ctx.request as { body?: unknown }).body };
+      await next();
+    }),
+  );
+  return listen(app.listen(0, '127.0.0.1'));
+};
+
+export const koaApps = { behaviour, lifecycle, forms };
