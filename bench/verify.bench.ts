@@ -1,6 +1,6 @@
 // `npm run bench`: the cost of authenticating one Jira request, side by side in one process —
 // verifyRequest (MemoryStore), the atlassian-jwt npm package, jose's jwtVerify with our qsh, and
-// a node:crypto floor that does only the unavoidable work. Goal (issue 2): verifyRequest within
+// a node:crypto floor that does only the unavoidable work. Goal: verifyRequest within
 // 1.3× the floor. Flags: --rounds N, --round-ms N, --json.
 import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { parseArgs } from 'node:util';

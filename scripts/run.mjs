@@ -157,7 +157,7 @@ switch (job) {
   case 'bench': {
     setUp();
     pnpmRun(['exec', 'tsx', 'bench/verify.bench.ts', ...process.argv.slice(3)]);
-    // Then the same check with each store, bare and behind cachedStore (issue 5's rows of `pnpm bench`).
+    // Then the same check with each store, bare and behind cachedStore.
     pnpmRun(['exec', 'tsx', '--tsconfig', 'bench/stores/tsconfig.json', 'bench/stores/run.ts']);
     break;
   }

@@ -1,5 +1,5 @@
 // `npm run bench:stores`: verifyRequest against each secret store, bare and behind cachedStore, in
-// one process (interleaved rounds, medians), each compared with MemoryStore. Goal (issue 5): with
+// one process (interleaved rounds, medians), each compared with MemoryStore. Goal: with
 // cachedStore, every store within 10% of MemoryStore. Needs Redis and PostgreSQL (REDIS_URL,
 // DATABASE_URL; localhost defaults). Flags: --rounds N, --round-ms N, --warmup-ms N, --json.
 // Reported on two clocks (see cpu-clock.ts): wall time and this process's CPU time, which other
