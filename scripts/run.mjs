@@ -157,6 +157,8 @@ switch (job) {
   case 'bench': {
     setUp();
     pnpmRun(['exec', 'tsx', 'bench/verify.bench.ts', ...process.argv.slice(3)]);
+    // Forge Invocation Tokens: verifyForgeInvocation against an RS256 floor, jose and ACE's pattern.
+    pnpmRun(['exec', 'tsx', 'bench/forge.bench.ts', ...process.argv.slice(3)]);
     // Then the same check with each store, bare and behind cachedStore.
     pnpmRun(['exec', 'tsx', '--tsconfig', 'bench/stores/tsconfig.json', 'bench/stores/run.ts']);
     break;

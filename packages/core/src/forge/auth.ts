@@ -35,9 +35,13 @@ export class ForgeInvocation implements ForgeAuth {
     this.environment = visible.environment;
     this.payload = visible.payload;
     this.token = visible.token;
-    for (const name of ['module', 'cloudId', 'siteUrl', 'accountId', 'context', 'installation'] as const) {
-      if (visible[name] !== undefined) Object.assign(this, { [name]: visible[name] });
-    }
+    // Only the fields the token has, so the object prints (and compares) without undefined noise.
+    if (visible.module !== undefined) this.module = visible.module;
+    if (visible.cloudId !== undefined) this.cloudId = visible.cloudId;
+    if (visible.siteUrl !== undefined) this.siteUrl = visible.siteUrl;
+    if (visible.accountId !== undefined) this.accountId = visible.accountId;
+    if (visible.context !== undefined) this.context = visible.context;
+    if (visible.installation !== undefined) this.installation = visible.installation;
     this.#systemToken = systemToken;
     this.#userToken = userToken;
   }

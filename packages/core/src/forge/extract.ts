@@ -22,6 +22,20 @@ export function hasBearerToken(request: ConnectRequest): boolean {
  * handler could be told apart from the check.
  */
 export function extractBearerToken(request: ConnectRequest, maxTokenLength: number): string {
+  // The shape Forge sends, checked without a regex: one `Bearer <token>` header and no `jwt=`.
+  const header = request.headers?.authorization;
+  if (
+    typeof header === 'string' &&
+    header.startsWith('Bearer ') &&
+    header.length > 7 &&
+    header.length <= maxTokenLength + 7 &&
+    header.indexOf(' ', 7) === -1 &&
+    header.charCodeAt(header.length - 1) > 32 &&
+    header.charCodeAt(header.length - 1) < 127 &&
+    !(typeof request.url === 'string' && request.url.includes('jwt='))
+  ) {
+    return header.slice(7);
+  }
   let token: string | undefined;
   let connectToken = false;
   for (const value of authorizationValues(request)) {
