@@ -175,7 +175,7 @@ export async function verifyWithResolved(request: ConnectRequest, settings: Reso
 const signatureScratch = Buffer.allocUnsafe(512);
 
 function signatureBytes(segment: string): Buffer {
-  if (((segment.length * 3) >> 2) > signatureScratch.length) return Buffer.from(segment, 'base64url');
+  if ((segment.length * 3) >> 2 > signatureScratch.length) return Buffer.from(segment, 'base64url');
   return signatureScratch.subarray(0, signatureScratch.write(segment, 0, 'base64url'));
 }
 
