@@ -169,7 +169,9 @@ function lifecycleTable(start: LifecycleApps['start']): void {
     expect(await whoami(first)).toEqual({ status: 200, json: { clientKey: first.clientKey } });
 
     const second = { ...first, sharedSecret: 'the-rotated-shared-secret-after-reinstall' };
-    expect((await call({ path: '/installed', token: sign(second), body: second })).status).toBe(204);
+    // A reinstall is a new callback with a new token (a later iat), not the first one again.
+    const reinstallToken = sign(second, { now: Date.now() + 1000 });
+    expect((await call({ path: '/installed', token: reinstallToken, body: second })).status).toBe(204);
     expect(await storedSecret(first.clientKey)).toBe(second.sharedSecret);
     expect((await whoami(first)).status).toBe(401);
     expect(await whoami(second)).toEqual({ status: 200, json: { clientKey: first.clientKey } });

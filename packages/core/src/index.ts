@@ -27,6 +27,7 @@ export type { StoreFromUrlOptions } from './store/from-url.js';
 export { storeFromUrl } from './store/from-url.js';
 export { MemoryStore } from './store/memory.js';
 export type { Installation, SecretStore } from './store/types.js';
+export { assertRememberArguments } from './store/types.js';
 export type { StoreLocation } from './store/url.js';
 export { parseStoreUrl, redactUrl } from './store/url.js';
 export type { CreateJwtOptions, JWTPayload } from './token/create.js';

@@ -1,4 +1,10 @@
-import { type Installation, installationIdSpellings, type SecretStore, StoreUnavailableError } from '@connect-jwt/core';
+import {
+  assertRememberArguments,
+  type Installation,
+  installationIdSpellings,
+  type SecretStore,
+  StoreUnavailableError,
+} from '@connect-jwt/core';
 import pg from 'pg';
 
 export interface PostgresStoreOptions {
@@ -37,6 +43,8 @@ export class PostgresStore implements SecretStore {
   readonly #migrate: boolean;
   readonly #queryTimeout: number;
   readonly #qualified: string;
+  readonly #remembered: string;
+  #rememberCalls = 0;
   #migrated: Promise<void> | undefined;
   #closed = false;
 
@@ -48,6 +56,8 @@ export class PostgresStore implements SecretStore {
     this.schema = identifier(settings.schema ?? 'public', 'schema');
     this.table = identifier(settings.table ?? 'connect_jwt_installations', 'table');
     this.#qualified = `"${this.schema}"."${this.table}"`;
+    // Beside the installations, within the 63 characters of an identifier.
+    this.#remembered = `"${this.schema}"."${this.table.slice(0, 52)}_remembered"`;
     this.#migrate = settings.migrate ?? true;
     if (typeof this.#migrate !== 'boolean') throw new TypeError('PostgresStore: options.migrate must be a boolean');
     const connectTimeout = positive(settings.connectTimeout ?? 2000, 'connectTimeout');
@@ -119,6 +129,37 @@ export class PostgresStore implements SecretStore {
     await this.#query('delete', `DELETE FROM ${this.#qualified} WHERE client_key = $1`, [clientKey]);
   }
 
+  /**
+   * An insert that takes the key only when it is free or expired (one atomic statement, so every
+   * process sharing the database agrees), then the value that won. Rows live in
+   * `<table>_remembered`; expired ones are swept now and then.
+   */
+  async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
+    assertRememberArguments(key, value, ttlMs);
+    if (++this.#rememberCalls % 100 === 0) {
+      await this.#query('sweep', `DELETE FROM ${this.#remembered} WHERE expires_at <= now()`, []);
+    }
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const stored = await this.#query<{ value: string }>(
+        'remember',
+        `INSERT INTO ${this.#remembered} AS r (key, value, expires_at)
+         VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
+         WHERE r.expires_at <= now()
+         RETURNING value`,
+        [key, value, Math.ceil(ttlMs)],
+      );
+      if (stored.rows[0] !== undefined) return stored.rows[0].value;
+      const held = await this.#query<{ value: string }>(
+        'read',
+        `SELECT value FROM ${this.#remembered} WHERE key = $1 AND expires_at > now()`,
+        [key],
+      );
+      if (held.rows[0] !== undefined) return held.rows[0].value;
+    }
+    throw new StoreUnavailableError('PostgreSQL kept a remembered value neither set nor readable');
+  }
+
   /** Ends the pool this store created (a pool passed in stays open). */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -180,6 +221,13 @@ export class PostgresStore implements SecretStore {
       // Forge calls find their Connect installation by installationId, a field inside the record.
       await query(
         `CREATE INDEX IF NOT EXISTS "${this.table}_installation_id" ON ${this.#qualified} ((installation->>'installationId'))`,
+      );
+      await query(
+        `CREATE TABLE IF NOT EXISTS ${this.#remembered} (
+          key text PRIMARY KEY,
+          value text NOT NULL,
+          expires_at timestamptz NOT NULL
+        )`,
       );
       await query('COMMIT');
     } catch (error) {

@@ -1,4 +1,5 @@
 import {
+  assertRememberArguments,
   bareInstallationId,
   type Installation,
   type SecretStore,
@@ -11,10 +12,16 @@ import { createClient, type RedisClientType } from 'redis';
 export interface RedisLikeClient {
   readonly isReady: boolean;
   get(key: string): Promise<unknown>;
-  set(key: string, value: string): Promise<unknown>;
+  set(key: string, value: string, options?: RedisSetOptions): Promise<unknown>;
   del(key: string): Promise<unknown>;
   on(event: 'ready', listener: () => void): unknown;
   off(event: 'ready', listener: () => void): unknown;
+}
+
+/** The `SET` options rememberOnce sends (`NX PX`), in node-redis 5 form. */
+export interface RedisSetOptions {
+  condition: 'NX';
+  expiration: { type: 'PX'; value: number };
 }
 
 export interface RedisStoreOptions {
@@ -129,6 +136,27 @@ export class RedisStore implements SecretStore {
 
   #indexKey(installationId: string): string {
     return `${this.prefix}by-installation-id:${bareInstallationId(installationId)}`;
+  }
+
+  /**
+   * `SET NX PX`, then the value that won: one atomic write, shared by every process on the server.
+   * Kept under `<prefix>\0remembered:<key>`: a clientKey cannot hold a NUL, so no installation
+   * key can collide with it.
+   */
+  async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
+    assertRememberArguments(key, value, ttlMs);
+    const name = `${this.prefix}\0remembered:${key}`;
+    const ttl = Math.ceil(ttlMs);
+    // A held value that expires between the SET and the GET is gone: try the SET again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const stored = await this.#command('remember', () =>
+        this.#client.set(name, value, { condition: 'NX', expiration: { type: 'PX', value: ttl } }),
+      );
+      if (stored !== null && stored !== undefined) return value;
+      const held = await this.#command('read', () => this.#client.get(name));
+      if (held !== null && held !== undefined) return String(held);
+    }
+    throw new StoreUnavailableError('Redis kept a remembered value neither set nor readable');
   }
 
   /** Disconnects the client this store created (a client passed in stays open). */

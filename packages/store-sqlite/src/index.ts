@@ -1,4 +1,10 @@
-import { type Installation, installationIdSpellings, type SecretStore, StoreUnavailableError } from '@connect-jwt/core';
+import {
+  assertRememberArguments,
+  type Installation,
+  installationIdSpellings,
+  type SecretStore,
+  StoreUnavailableError,
+} from '@connect-jwt/core';
 import Database from 'better-sqlite3';
 
 type Db = Database.Database;
@@ -25,6 +31,9 @@ interface Statements {
   byInstallationId: Database.Statement<[string, string, string], { installation: string }>;
   upsert: Database.Statement<[string, string, number]>;
   delete: Database.Statement<[string]>;
+  remember: Database.Statement<[string, string, number, number], { value: string }>;
+  remembered: Database.Statement<[string, number], { value: string }>;
+  sweep: Database.Statement<[number]>;
 }
 
 /**
@@ -40,6 +49,7 @@ export class SqliteStore implements SecretStore {
   #database: Db | undefined;
   #statements: Statements | undefined;
   #closed = false;
+  #rememberCalls = 0;
 
   constructor(options: string | SqliteStoreOptions = {}) {
     const settings: SqliteStoreOptions = typeof options === 'string' ? { filename: options } : options;
@@ -88,6 +98,24 @@ export class SqliteStore implements SecretStore {
     this.#run('delete', (statements) => statements.delete.run(clientKey));
   }
 
+  /**
+   * One upsert that takes the key only when it is free or expired (atomic: SQLite writes one
+   * statement at a time, whichever process holds the file), then the value that won. Rows live in
+   * `<table>_remembered`; expired ones are swept now and then.
+   */
+  async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
+    assertRememberArguments(key, value, ttlMs);
+    return this.#run('remember', (statements) => {
+      const now = Date.now();
+      if (++this.#rememberCalls % 100 === 0) statements.sweep.run(now);
+      const stored = statements.remember.get(key, value, now + Math.ceil(ttlMs), now);
+      if (stored !== undefined) return stored.value;
+      const held = statements.remembered.get(key, now);
+      if (held === undefined) throw new Error('a remembered value is neither set nor readable');
+      return held.value;
+    });
+  }
+
   /** Closes the database file (unless it was passed in); the store cannot be used afterwards. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -133,6 +161,15 @@ export class SqliteStore implements SecretStore {
     // Forge calls find their Connect installation by installationId, a field inside the record.
     // Guarded by json_valid: one corrupted row must not fail the index, and with it every write.
     database.exec(`CREATE INDEX IF NOT EXISTS "${this.table}_installation_id" ON ${table} (${INSTALLATION_ID})`);
+    // Beside the installations, within the 63 characters of an identifier.
+    const remembered = `"${this.table.slice(0, 52)}_remembered"`;
+    database.exec(
+      `CREATE TABLE IF NOT EXISTS ${remembered} (
+        key TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      )`,
+    );
     this.#statements = {
       get: database.prepare(`SELECT installation FROM ${table} WHERE client_key = ?`),
       byInstallationId: database.prepare(
@@ -144,6 +181,14 @@ export class SqliteStore implements SecretStore {
          ON CONFLICT (client_key) DO UPDATE SET installation = excluded.installation, updated_at = excluded.updated_at`,
       ),
       delete: database.prepare(`DELETE FROM ${table} WHERE client_key = ?`),
+      remember: database.prepare(
+        `INSERT INTO ${remembered} AS r (key, value, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+         WHERE r.expires_at <= ?
+         RETURNING value`,
+      ),
+      remembered: database.prepare(`SELECT value FROM ${remembered} WHERE key = ? AND expires_at > ?`),
+      sweep: database.prepare(`DELETE FROM ${remembered} WHERE expires_at <= ?`),
     };
     return this.#statements;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Installation, SecretStore } from '@connect-jwt/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from './eventually.js';
 
 /** Makes a new store instance; with `sharedStorage`, every instance sees the same data. */
 export type StoreFactory = () => SecretStore | Promise<SecretStore>;
@@ -230,6 +231,63 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
         const store = await open();
         await store.close?.();
         await expect(lookup(store, uniqueInstallationId())).rejects.toMatchObject({ code: STORE_UNAVAILABLE });
+      });
+    });
+
+    describe('rememberOnce (remember a value under a key until it expires, first writer wins)', () => {
+      const remember = (store: SecretStore, key: string, value: string, ttlMs = 60_000) => {
+        if (typeof store.rememberOnce !== 'function') throw new Error(`${name} has no rememberOnce`);
+        return store.rememberOnce(key, value, ttlMs);
+      };
+
+      it('answers the value it stored, then that value to every later call, whatever they pass', async () => {
+        const store = await open();
+        const key = uniqueClientKey('once');
+        expect(await remember(store, key, 'body-a')).toBe('body-a');
+        expect(await remember(store, key, 'body-a')).toBe('body-a');
+        expect(await remember(store, key, 'body-b')).toBe('body-a');
+        // Other keys are independent, and remembering is not an installation.
+        expect(await remember(store, uniqueClientKey('once-other'), 'body-b')).toBe('body-b');
+        expect(await store.get(key)).toBeUndefined();
+      });
+
+      it('forgets a value once its time is up, then takes a new one', async () => {
+        const store = await open();
+        const key = uniqueClientKey('once-expiry');
+        expect(await remember(store, key, 'first', 150)).toBe('first');
+        expect(await remember(store, key, 'second', 150)).toBe('first');
+        await eventually(async () => expect(await remember(store, key, 'second', 60_000)).toBe('second'), {
+          within: 5000,
+        });
+        expect(await remember(store, key, 'third')).toBe('second');
+      });
+
+      it('20 concurrent calls with different values agree on one winner', async () => {
+        const stores = sharedStorage ? [await open(), await open()] : [await open()];
+        const key = uniqueClientKey('once-race');
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => remember(stores[i % stores.length] as SecretStore, key, `v${i}`)),
+        );
+        expect(new Set(answers).size).toBe(1);
+        expect(answers[0]).toMatch(/^v\d+$/);
+      });
+
+      if (sharedStorage) {
+        it('holds across instances', async () => {
+          const first = await open();
+          const second = await open();
+          const key = uniqueClientKey('once-shared');
+          expect(await remember(first, key, 'from-first')).toBe('from-first');
+          expect(await remember(second, key, 'from-second')).toBe('from-first');
+        });
+      }
+
+      it('fails with ERR_STORE_UNAVAILABLE after close()', async () => {
+        const store = await open();
+        await store.close?.();
+        await expect(remember(store, uniqueClientKey('once-closed'), 'x')).rejects.toMatchObject({
+          code: STORE_UNAVAILABLE,
+        });
       });
     });
 

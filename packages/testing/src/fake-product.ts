@@ -207,6 +207,16 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
       ? { ...common, jira: { project: { id: '10000', key: 'TEST' }, issue: { id: '10001', key: 'TEST-1' } } }
       : { ...common, confluence: { space: { id: '98306', key: 'TEST' }, content: { id: '65538', type: 'page' } } };
 
+  // The host signs each callback afresh. RS256 is deterministic, so two callbacks for one
+  // clientKey in the same second would carry the same token, which an add-on rightly refuses to
+  // accept with two different bodies (a replay): each gets a later issue time than the last.
+  const lastCallbackMs = new Map<string, number>();
+  const callbackTime = (clientKey: string): number => {
+    const now = Math.max(Date.now(), (lastCallbackMs.get(clientKey) ?? 0) + 1000);
+    lastCallbackMs.set(clientKey, now);
+    return now;
+  };
+
   async function lifecycleToken(
     target: InstalledAddon,
     payload: InstallPayload,
@@ -215,7 +225,13 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
   ): Promise<string | undefined> {
     switch (forgery) {
       case undefined:
-        return signInstall({ key: keyServer.key, addonBaseUrl: target.baseUrl, payload, path });
+        return signInstall({
+          key: keyServer.key,
+          addonBaseUrl: target.baseUrl,
+          payload,
+          path,
+          now: callbackTime(payload.clientKey),
+        });
       case 'unsigned':
         return undefined;
       case 'hs256':

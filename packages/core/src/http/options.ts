@@ -1,6 +1,7 @@
 import type { VerifyOptions } from '../request/types.js';
 import { validateVerifyOptions } from '../request/verify.js';
 import { getDefaultStore } from '../store/default.js';
+import { rememberOnceIn } from '../store/remember.js';
 import type { Installation, SecretStore } from '../store/types.js';
 import { type RefusalPageRenderer, renderRefusalPage } from './refusal-page.js';
 
@@ -71,4 +72,6 @@ const defaultStoreView: SecretStore = {
   get: (clientKey: string): Promise<Installation | undefined> => getDefaultStore().get(clientKey),
   set: (installation: Installation): Promise<void> => getDefaultStore().set(installation),
   delete: (clientKey: string): Promise<void> => getDefaultStore().delete(clientKey),
+  rememberOnce: (key: string, value: string, ttlMs: number): Promise<string> =>
+    rememberOnceIn(getDefaultStore(), key, value, ttlMs),
 };

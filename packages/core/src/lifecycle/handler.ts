@@ -1,8 +1,10 @@
 import { InvalidInstallError, StoreUnavailableError } from '../errors.js';
+import { sha256Hex } from '../qsh/hash.js';
 import type { ConnectRequest } from '../request/types.js';
+import { rememberOnceIn } from '../store/remember.js';
 import type { Installation } from '../store/types.js';
 import { type LifecycleEvent, readInstallPayload } from './install-payload.js';
-import { verifyInstallToken } from './install-token.js';
+import { type VerifiedInstallToken, verifyInstallToken } from './install-token.js';
 import { createInstallKeyProvider } from './key-provider.js';
 import { type LifecycleOptions, validateLifecycleOptions } from './options.js';
 
@@ -32,7 +34,10 @@ export function createLifecycleHandler(options: LifecycleOptions, caller = 'crea
     maxEntries: resolved.keyCacheMaxEntries,
   });
 
-  const authenticate = async (request: ConnectRequest, event: LifecycleEvent): Promise<Installation> => {
+  const authenticate = async (
+    request: ConnectRequest,
+    event: LifecycleEvent,
+  ): Promise<{ installation: Installation; token: VerifiedInstallToken }> => {
     const token = await verifyInstallToken(request, {
       keys,
       audiences: resolved.audiences,
@@ -44,18 +49,35 @@ export function createLifecycleHandler(options: LifecycleOptions, caller = 'crea
     if (installation.clientKey !== token.clientKey) {
       throw new InvalidInstallError('the lifecycle body clientKey is not the install token issuer');
     }
-    return installation;
+    return { installation, token };
+  };
+
+  // The install token's qsh covers `POST&/installed&` only, not the body: a captured token could
+  // carry an attacker's sharedSecret and baseUrl until it expires. So each accepted token is
+  // remembered with its body, where the installations live (every instance sees it): the same
+  // body again is Atlassian retrying, any other body is refused before anything is written.
+  const acceptOnce = async (token: VerifiedInstallToken, body: unknown): Promise<void> => {
+    const exp = token.payload.exp as number;
+    const ttlMs = Math.max(1000, (exp + resolved.clockTolerance) * 1000 - Date.now());
+    const bodyHash = sha256Hex(JSON.stringify(body));
+    const held = await useStore(() =>
+      rememberOnceIn(resolved.store(), `install-token:${sha256Hex(token.token)}`, bodyHash, ttlMs),
+    );
+    if (held !== bodyHash) {
+      throw new InvalidInstallError('this install token was already accepted with another body');
+    }
   };
 
   const installed = async (request: ConnectRequest): Promise<Installation> => {
-    const installation = await authenticate(request, 'installed');
+    const { installation, token } = await authenticate(request, 'installed');
+    await acceptOnce(token, request.body);
     await useStore(() => resolved.store().set(installation));
     await resolved.onInstalled?.({ ...installation });
     return installation;
   };
 
   const uninstalled = async (request: ConnectRequest): Promise<void> => {
-    const { clientKey } = await authenticate(request, 'uninstalled');
+    const { clientKey } = (await authenticate(request, 'uninstalled')).installation;
     const store = resolved.store();
     const existing = await useStore(() => store.get(clientKey));
     if (existing === undefined || existing === null) {

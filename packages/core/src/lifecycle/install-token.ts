@@ -23,6 +23,8 @@ export interface VerifiedInstallToken {
   clientKey: string;
   /** The configured base URL the token's `aud` matched. */
   audience: string;
+  /** The raw token, to remember it as used. */
+  token: string;
   payload: Record<string, unknown>;
 }
 
@@ -78,7 +80,7 @@ async function verify(request: ConnectRequest, options: InstallTokenOptions): Pr
   if (typeof qsh !== 'string' || !sameText(qsh, expected)) {
     throw new InvalidInstallError('the install token qsh does not match this lifecycle request');
   }
-  return { clientKey, audience, payload };
+  return { clientKey, audience, token, payload };
 }
 
 // Exact comparison only: a prefix test would accept `https://addon.example.com.evil.io`

@@ -1,5 +1,6 @@
 import { isConnectJwtError, StoreUnavailableError } from '../errors.js';
 import { bareInstallationId, sameInstallation } from '../forge/ari.js';
+import { rememberOnceIn } from './remember.js';
 import type { Installation, SecretStore } from './types.js';
 
 export interface CachedStoreOptions {
@@ -158,6 +159,17 @@ class LruCachedStore implements CachedStore {
       throw asStoreError(cause);
     } finally {
       this.#invalidate(clientKey);
+    }
+  }
+
+  /** Passed through uncached: only the backend can make it atomic across instances. */
+  async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
+    this.#assertOpen();
+    try {
+      return await rememberOnceIn(this.inner, key, value, ttlMs);
+    } catch (cause) {
+      if (cause instanceof TypeError) throw cause;
+      throw asStoreError(cause);
     }
   }
 

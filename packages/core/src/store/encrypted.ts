@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, KeyObject, randomBytes } from 'node:crypto';
 import { isConnectJwtError, StoreUnavailableError } from '../errors.js';
 import { assertStore } from './cached.js';
-import type { Installation, SecretStore } from './types.js';
+import { rememberOnceIn } from './remember.js';
+import { assertRememberArguments, type Installation, type SecretStore } from './types.js';
 
 /**
  * A stored shared secret could not be decrypted: the store was opened with another key than the
@@ -84,6 +85,13 @@ class EncryptedStore implements SecretStore {
   async delete(clientKey: string): Promise<void> {
     this.#assertOpen();
     await call(() => this.inner.delete(clientKey));
+  }
+
+  /** Passed through: remembered values are hashes, not secrets. */
+  async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
+    this.#assertOpen();
+    assertRememberArguments(key, value, ttlMs);
+    return call(() => rememberOnceIn(this.inner, key, value, ttlMs));
   }
 
   async close(): Promise<void> {

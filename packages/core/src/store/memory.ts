@@ -1,12 +1,13 @@
 import { StoreUnavailableError } from '../errors.js';
 import { bareInstallationId } from '../forge/ari.js';
-import type { Installation, SecretStore } from './types.js';
+import { assertRememberArguments, type Installation, type SecretStore } from './types.js';
 
 /** Installations in this process's memory: for tests and single-process add-ons that reinstall on restart. */
 export class MemoryStore implements SecretStore {
   readonly #records = new Map<string, Installation>();
   /** bareInstallationId(installationId) → clientKey. */
   readonly #byInstallationId = new Map<string, string>();
+  readonly #remembered = new Map<string, { value: string; expiresAt: number }>();
   #closed = false;
 
   async get(clientKey: string): Promise<Installation | undefined> {
@@ -44,11 +45,26 @@ export class MemoryStore implements SecretStore {
     if (this.#byInstallationId.get(key) === clientKey) this.#byInstallationId.delete(key);
   }
 
+  async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
+    this.#assertOpen();
+    assertRememberArguments(key, value, ttlMs);
+    const now = Date.now();
+    // Expired entries go when the map grows: remembered values are few (one per install callback).
+    if (this.#remembered.size >= 1024) {
+      for (const [name, entry] of this.#remembered) if (entry.expiresAt <= now) this.#remembered.delete(name);
+    }
+    const held = this.#remembered.get(key);
+    if (held !== undefined && held.expiresAt > now) return held.value;
+    this.#remembered.set(key, { value, expiresAt: now + ttlMs });
+    return value;
+  }
+
   /** Drops every record; using the store afterwards fails like any closed store. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#records.clear();
     this.#byInstallationId.clear();
+    this.#remembered.clear();
   }
 
   #assertOpen(): void {

@@ -28,6 +28,23 @@ export interface SecretStore {
   set(installation: Installation): Promise<void>;
   /** Remove the installation; removing an unknown key is not an error. */
   delete(clientKey: string): Promise<void>;
+  /**
+   * Remembers `value` under `key` for `ttlMs` milliseconds unless a value is remembered there
+   * already (and not expired); answers the value remembered after the call: `value` itself when
+   * this call stored it, else the earlier one. Atomic across every instance sharing the storage,
+   * kept apart from installations. The lifecycle uses it to accept an install token with one body
+   * only; a store without it gets that guarantee per process only.
+   */
+  rememberOnce?(key: string, value: string, ttlMs: number): Promise<string>;
   /** Release connections; the store must not be used afterwards. */
   close?(): Promise<void>;
+}
+
+/** The argument check every store's rememberOnce makes: a mistake is a TypeError, not a store outage. */
+export function assertRememberArguments(key: unknown, value: unknown, ttlMs: unknown): void {
+  if (typeof key !== 'string' || key === '') throw new TypeError('rememberOnce: key must be a non-empty string');
+  if (typeof value !== 'string') throw new TypeError('rememberOnce: value must be a string');
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 1) {
+    throw new TypeError('rememberOnce: ttlMs must be a positive number of milliseconds');
+  }
 }

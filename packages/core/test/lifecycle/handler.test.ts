@@ -84,7 +84,8 @@ describe('lifecycle handler: install', () => {
     const payload = installPayload();
     await handler.installed(lifecycleRequest(signed(payload), payload));
     const again = { ...payload, sharedSecret: 'a-brand-new-shared-secret' };
-    await handler.installed(lifecycleRequest(signed(again), again));
+    // A reinstall is a new callback: a new token (a later iat), not the first one again.
+    await handler.installed(lifecycleRequest(signed(again, { now: Date.now() + 1000 }), again));
     expect((await store.get(payload.clientKey))?.sharedSecret).toBe('a-brand-new-shared-secret');
   });
 
@@ -103,6 +104,41 @@ describe('lifecycle handler: install', () => {
       await handler.installed(lifecycleRequest(signed(payload, { claims: { aud } }), payload));
       expect(await store.get(payload.clientKey)).toBeDefined();
     }
+  });
+});
+
+describe('lifecycle handler: a captured install token cannot be replayed with another body', () => {
+  it('a repeat with the identical body is idempotent (Atlassian retries)', async () => {
+    const handler = handlerWith();
+    const payload = installPayload();
+    const token = signed(payload);
+    await handler.installed(lifecycleRequest(token, payload));
+    await handler.installed(lifecycleRequest(token, { ...payload }));
+    expect((await store.get(payload.clientKey))?.sharedSecret).toBe(payload.sharedSecret);
+  });
+
+  it("a repeat with the attacker's secret and baseUrl is 401 ERR_INVALID_INSTALL and changes nothing", async () => {
+    const handler = handlerWith();
+    const payload = installPayload();
+    const token = signed(payload);
+    await handler.installed(lifecycleRequest(token, payload));
+    const hostile = { ...payload, sharedSecret: 'attacker-chosen-secret-000000', baseUrl: 'https://evil.example.com' };
+    const error = await refusal(handler.installed(lifecycleRequest(token, hostile)));
+    expect(error).toMatchObject({ code: 'ERR_INVALID_INSTALL', status: 401 });
+    expect(await store.get(payload.clientKey)).toMatchObject({
+      sharedSecret: payload.sharedSecret,
+      baseUrl: payload.baseUrl,
+    });
+  });
+
+  it('holds across add-on instances that share the store', async () => {
+    const payload = installPayload();
+    const token = signed(payload);
+    await handlerWith().installed(lifecycleRequest(token, payload));
+    const hostile = { ...payload, sharedSecret: 'attacker-chosen-secret-000000' };
+    const error = await refusal(handlerWith().installed(lifecycleRequest(token, hostile)));
+    expect(error).toMatchObject({ code: 'ERR_INVALID_INSTALL', status: 401 });
+    expect((await store.get(payload.clientKey))?.sharedSecret).toBe(payload.sharedSecret);
   });
 });
 
