@@ -1,14 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeUnverified } from '@connect-jwt/core';
-import type { RunningAddon, StartOptions } from '@connect-jwt/example-shared';
-import { SqliteStore } from '@connect-jwt/store-sqlite';
 import {
   ALL_JS_URL,
   chromiumLaunchOptions,
-  createFakeProduct,
   type HostPage,
   type HostPageLoad,
   routeAllJs,
@@ -16,19 +12,11 @@ import {
 } from '@connect-jwt/testing';
 import { type Browser, type BrowserContext, chromium, type FrameLocator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAddon as startExpressAddon } from '../../examples/express-addon/src/app.js';
-import { startAddon as startFastifyAddon } from '../../examples/fastify-addon/src/app.js';
-import { startAddon as startKoaAddon } from '../../examples/koa-addon/src/app.js';
+import { EXAMPLES, type StartExample, startExampleWithProduct } from '../support/examples.js';
 
 // The examples' iframe page, run for real: Chromium opens the fake Jira's page, which frames the
 // add-on from another site; the page's own script gets a context token through the stand-in
 // all.js and calls the add-on back, which calls the product. Screenshots go to test-artifacts/.
-const examples: [string, string, (options: StartOptions) => Promise<RunningAddon>][] = [
-  ['express', 'connect-jwt-express-example', startExpressAddon],
-  ['koa', 'connect-jwt-koa-example', startKoaAddon],
-  ['fastify', 'connect-jwt-fastify-example', startFastifyAddon],
-];
-
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/browser/', import.meta.url));
 const SETTLE_MS = 15_000;
 
@@ -48,15 +36,8 @@ afterEach(async () => {
   for (const cleanUp of cleanUps.splice(0).reverse()) await cleanUp();
 });
 
-async function startInstalled(start: (options: StartOptions) => Promise<RunningAddon>) {
-  const product = await createFakeProduct({ productType: 'jira' });
-  cleanUps.push(() => product.close());
-  const dataDir = mkdtempSync(join(tmpdir(), 'connect-jwt-browser-'));
-  cleanUps.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const store = new SqliteStore(join(dataDir, 'installations.sqlite'));
-  cleanUps.push(() => store.close());
-  const addon = await start({ port: 0, host: '127.0.0.1', store, keyServerUrl: product.keyServerUrl });
-  cleanUps.push(() => addon.close());
+async function startInstalled(start: StartExample) {
+  const { product, addon } = await startExampleWithProduct(start, 'jira', cleanUps);
   expect((await product.install(addon.baseUrl)).status).toBe(204);
   const host = await startHostPage(product);
   cleanUps.push(() => host.close());
@@ -130,7 +111,7 @@ async function settled(frame: FrameLocator): Promise<{ state: string | null; err
   };
 }
 
-describe.each(examples)('the %s example in a browser', (name, appKey, start) => {
+describe.each(EXAMPLES)('the %s example in a browser', (name, appKey, start) => {
   it('shows the signed-in account and both API answers, with no uncaught error', async () => {
     const { product, addon, host } = await startInstalled(start);
     const { page, frame, errors, consoleErrors, apiCalls } = await open(host);

@@ -1,45 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { RunningAddon, StartOptions } from '@connect-jwt/example-shared';
-import { SqliteStore } from '@connect-jwt/store-sqlite';
-import { createFakeProduct, type InstallForgery } from '@connect-jwt/testing';
+import type { InstallForgery } from '@connect-jwt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAddon as startExpressAddon } from '../../examples/express-addon/src/app.js';
-import { startAddon as startFastifyAddon } from '../../examples/fastify-addon/src/app.js';
-import { startAddon as startKoaAddon } from '../../examples/koa-addon/src/app.js';
+import { EXAMPLES, type StartExample, startExampleWithProduct } from '../support/examples.js';
 
 // The three examples are driven by the same script over real HTTP: what one accepts or refuses,
 // all must, since they share the core and differ only in their framework glue.
-const examples: [string, string, (options: StartOptions) => Promise<RunningAddon>][] = [
-  ['express', 'connect-jwt-express-example', startExpressAddon],
-  ['koa', 'connect-jwt-koa-example', startKoaAddon],
-  ['fastify', 'connect-jwt-fastify-example', startFastifyAddon],
-];
-
 const cleanUps: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
   for (const cleanUp of cleanUps.splice(0).reverse()) await cleanUp();
 });
 
-async function startWith(start: (options: StartOptions) => Promise<RunningAddon>, productType: 'jira' | 'confluence') {
-  const product = await createFakeProduct({ productType });
-  cleanUps.push(() => product.close());
-  const dataDir = mkdtempSync(join(tmpdir(), 'connect-jwt-e2e-'));
-  cleanUps.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const store = new SqliteStore(join(dataDir, 'installations.sqlite'));
-  cleanUps.push(() => store.close());
-  const addon = await start({ port: 0, host: '127.0.0.1', store, keyServerUrl: product.keyServerUrl });
-  cleanUps.push(() => addon.close());
-  return { product, addon, store };
+function startWith(start: StartExample, productType: 'jira' | 'confluence') {
+  return startExampleWithProduct(start, productType, cleanUps);
 }
 
 async function refusal(response: Response): Promise<[number, string]> {
   return [response.status, ((await response.json()) as { code: string }).code];
 }
 
-describe.each(examples)('the %s example add-on', (_name, appKey, start) => {
+describe.each(EXAMPLES)('the %s example add-on', (_name, appKey, start) => {
   it('serves its descriptor with the base URL it listens on', async () => {
     const { addon } = await startWith(start, 'jira');
     expect(addon.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { FakeProduct, IframeOptions } from './fake-product.js';
 import { renderHostPage } from './host-page-html.js';
 import { tamperToken } from './host-tokens.js';
+import { readBody } from './read-body.js';
 import { STAND_IN_ALL_JS } from './stand-in-all-js.js';
 
 export interface HostPageOptions {
@@ -62,14 +63,8 @@ function defaultHost(addonBaseUrl: string | undefined): string {
 }
 
 async function readBridgeCall(req: IncomingMessage): Promise<{ method: string; args: unknown[] }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BRIDGE_BODY_BYTES) throw new BridgeError('the AP call is too large');
-    chunks.push(chunk as Buffer);
-  }
-  const call = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { method?: unknown; args?: unknown };
+  const body = await readBody(req, MAX_BRIDGE_BODY_BYTES);
+  const call = JSON.parse(body.toString('utf8')) as { method?: unknown; args?: unknown };
   if (typeof call.method !== 'string' || !Array.isArray(call.args)) throw new BridgeError('not an AP call');
   return { method: call.method, args: call.args };
 }

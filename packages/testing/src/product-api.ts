@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type Installation, type SecretStore, verifyRequest } from '@connect-jwt/core';
 import { toErrorResponse } from '@connect-jwt/core/adapter';
 import { type ProductType, productContextPath } from './product-type.js';
+import { readBody } from './read-body.js';
 
 /** One call the add-on made to the product's REST API, as the product saw it. */
 export interface ReceivedCall {
@@ -161,15 +162,9 @@ function callerStore(caller: ApiCaller | undefined, baseUrl: string): SecretStor
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (body.length === 0) return undefined;
+  const text = body.toString('utf8');
   try {
     return JSON.parse(text);
   } catch {
