@@ -1,6 +1,12 @@
 import { decodeUnverified } from '@connect-jwt/core';
+import {
+  createFakeProduct,
+  type FakeProduct,
+  type HostPage,
+  STAND_IN_ALL_JS,
+  startHostPage,
+} from '@connect-jwt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeProduct, type FakeProduct, type HostPage, STAND_IN_ALL_JS, startHostPage } from '../src/index.js';
 import { startMinimalAddon } from './helpers/minimal-addon.js';
 
 // The host page's server side over plain HTTP; test/browser/ runs it in Chromium.

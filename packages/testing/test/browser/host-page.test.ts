@@ -1,5 +1,3 @@
-import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   chromiumLaunchOptions,
   createFakeProduct,
@@ -8,7 +6,9 @@ import {
   type HostPageLoad,
   routeAllJs,
   startHostPage,
-} from '../../src/index.js';
+} from '@connect-jwt/testing';
+import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMinimalAddon } from '../helpers/minimal-addon.js';
 
 // The stand-in all.js and the host page's bridge, in Chromium: what an add-on's script gets
