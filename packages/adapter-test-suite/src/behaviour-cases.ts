@@ -35,6 +35,8 @@ export interface Step {
   handledByApp?: boolean;
   /** A 200 from a route without the guard: no `clientKey` in the answer. */
   publicRoute?: boolean;
+  /** Refused with the HTML refusal page (the request's Accept names text/html), not JSON. */
+  page?: boolean;
 }
 
 export interface Case {
@@ -55,6 +57,9 @@ async function withHeader(header: Record<string, unknown>, hmac: 'sha256' | 'sha
   const signature = hmac ? createHmac(hmac, TENANT.sharedSecret).update(input).digest('base64url') : '';
   return `${input}.${signature}`;
 }
+
+// What Chromium sends when it loads an iframe or follows a link.
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
 const strictGet = (uri = '/api/data') => mint({ method: 'GET', uri });
 const one = (step: Step): Step[] => [step];
@@ -333,6 +338,35 @@ export const cases: Case[] = [
     name: 'passError hands the error to the app',
     steps: one({
       request: async () => ({ path: '/passerror' }),
+      status: 401,
+      code: 'ERR_TOKEN_MISSING',
+      handledByApp: true,
+    }),
+  },
+  {
+    name: "a browser's refused page load gets the HTML refusal page",
+    steps: one({
+      request: async () => ({
+        path: '/api/data',
+        headers: { ...auth(await strictGet('/elsewhere')), accept: BROWSER_ACCEPT },
+      }),
+      status: 401,
+      code: 'ERR_QSH_MISMATCH',
+      page: true,
+    }),
+  },
+  {
+    name: 'an API client that asks for JSON keeps the JSON refusal',
+    steps: one({
+      request: async () => ({ path: '/api/data', headers: { accept: 'application/json, text/plain, */*' } }),
+      status: 401,
+      code: 'ERR_TOKEN_MISSING',
+    }),
+  },
+  {
+    name: 'passError hands a browser page load to the app too',
+    steps: one({
+      request: async () => ({ path: '/passerror', headers: { accept: BROWSER_ACCEPT } }),
       status: 401,
       code: 'ERR_TOKEN_MISSING',
       handledByApp: true,

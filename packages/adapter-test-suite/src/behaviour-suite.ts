@@ -49,6 +49,15 @@ function behaviourTable(start: BehaviourApp): void {
       for (const part of tokenParts(request)) expect(text).not.toContain(part);
 
       if (step.status === 431) continue;
+      if (step.page) {
+        expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        expect(response.headers.get('vary')).toBe('Accept');
+        expect(response.headers.get('www-authenticate')).toBe(`JWT realm="${REALM}"`);
+        expect(text).toMatch(/^<!doctype html>/);
+        expect(text).toContain(`<code>${step.code}</code>`);
+        expect(text).toContain(`${step.status} `);
+        continue;
+      }
       const body = JSON.parse(text);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
       if (step.status === 200) {
