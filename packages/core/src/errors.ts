@@ -4,6 +4,8 @@
  * and never contain a token, a shared secret or a signing input.
  */
 export class ConnectJwtError extends Error {
+  /** The class's code, readable without an instance: `error.code === TokenExpiredError.code`. */
+  static readonly code: string = 'ERR_CONNECT_JWT';
   /** Stable machine-readable code, e.g. `ERR_TOKEN_EXPIRED`. */
   readonly code: string = 'ERR_CONNECT_JWT';
   /** HTTP status an adapter answers with. */
@@ -16,34 +18,42 @@ export class ConnectJwtError extends Error {
 }
 
 export class MissingTokenError extends ConnectJwtError {
+  static override readonly code = 'ERR_TOKEN_MISSING';
   override readonly code = 'ERR_TOKEN_MISSING';
 }
 
 export class MalformedTokenError extends ConnectJwtError {
+  static override readonly code = 'ERR_TOKEN_MALFORMED';
   override readonly code = 'ERR_TOKEN_MALFORMED';
 }
 
 export class UnsupportedAlgorithmError extends ConnectJwtError {
+  static override readonly code = 'ERR_ALG_UNSUPPORTED';
   override readonly code = 'ERR_ALG_UNSUPPORTED';
 }
 
 export class InvalidIssuerError extends ConnectJwtError {
+  static override readonly code = 'ERR_INVALID_ISSUER';
   override readonly code = 'ERR_INVALID_ISSUER';
 }
 
 export class InvalidSignatureError extends ConnectJwtError {
+  static override readonly code = 'ERR_INVALID_SIGNATURE';
   override readonly code = 'ERR_INVALID_SIGNATURE';
 }
 
 export class TokenExpiredError extends ConnectJwtError {
+  static override readonly code = 'ERR_TOKEN_EXPIRED';
   override readonly code = 'ERR_TOKEN_EXPIRED';
 }
 
 export class TokenNotYetValidError extends ConnectJwtError {
+  static override readonly code = 'ERR_TOKEN_NOT_YET_VALID';
   override readonly code = 'ERR_TOKEN_NOT_YET_VALID';
 }
 
 export class QshMismatchError extends ConnectJwtError {
+  static override readonly code = 'ERR_QSH_MISMATCH';
   override readonly code = 'ERR_QSH_MISMATCH';
   /** The request as this server canonicalised it (never a secret), to debug a mismatch. */
   readonly canonicalRequest: string;
@@ -55,6 +65,7 @@ export class QshMismatchError extends ConnectJwtError {
 }
 
 export class InvalidAudienceError extends ConnectJwtError {
+  static override readonly code = 'ERR_INVALID_AUDIENCE';
   override readonly code = 'ERR_INVALID_AUDIENCE';
 }
 
@@ -63,11 +74,13 @@ export class InvalidAudienceError extends ConnectJwtError {
  * acceptable: `app.id` differs from `aud`, or the environment is not on the allow-list.
  */
 export class ForgeContextError extends ConnectJwtError {
+  static override readonly code = 'ERR_FORGE_CONTEXT';
   override readonly code = 'ERR_FORGE_CONTEXT';
 }
 
 /** A refused lifecycle callback: 401 for a bad signature or claims, 400 for a bad body. */
 export class InvalidInstallError extends ConnectJwtError {
+  static override readonly code = 'ERR_INVALID_INSTALL';
   override readonly code = 'ERR_INVALID_INSTALL';
   override readonly status: number;
 
@@ -79,6 +92,7 @@ export class InvalidInstallError extends ConnectJwtError {
 
 /** The secret store (or the install-key server) could not answer: retry later, not a bad token. */
 export class StoreUnavailableError extends ConnectJwtError {
+  static override readonly code = 'ERR_STORE_UNAVAILABLE';
   override readonly code = 'ERR_STORE_UNAVAILABLE';
   override readonly status = 503;
 }
@@ -93,6 +107,7 @@ export function isConnectJwtError(error: unknown): error is ConnectJwtError {
 
 /** A feature needs an optional package that is not installed; the message says which to install. */
 export class MissingPackageError extends ConnectJwtError {
+  static override readonly code = 'ERR_PACKAGE_MISSING';
   override readonly code = 'ERR_PACKAGE_MISSING';
   override readonly status = 500;
   /** The package to install, e.g. `@connect-jwt/store-redis`. */

@@ -1,5 +1,6 @@
 import { buildCanonicalRequest, canonicalRequest } from '../qsh/canonical.js';
-import { computeQsh, sha256Hex } from '../qsh/hash.js';
+import { CONTEXT_QSH, computeQsh, sha256Hex } from '../qsh/hash.js';
+import { originOf, requestTarget } from '../qsh/request-target.js';
 
 export interface QshExplanation {
   /** The request as this server canonicalises it. */
@@ -16,13 +17,13 @@ const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
 const COMMON_PREFIXES = ['/wiki', '/jira', '/confluence', '/bitbucket', '/addon', '/app'];
 
 function splitTarget(url: string): { origin: string; path: string; query: string } {
-  const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(url);
-  const origin = absolute ? absolute[0] : '';
-  let rest = url.slice(origin.length);
-  const hash = rest.indexOf('#');
-  if (hash !== -1) rest = rest.slice(0, hash);
-  const q = rest.indexOf('?');
-  return { origin, path: q === -1 ? rest : rest.slice(0, q), query: q === -1 ? '' : rest.slice(q + 1) };
+  const target = requestTarget(url);
+  const q = target.indexOf('?');
+  return {
+    origin: originOf(url),
+    path: q === -1 ? target : target.slice(0, q),
+    query: q === -1 ? '' : target.slice(q + 1),
+  };
 }
 
 /**
@@ -46,7 +47,7 @@ export function explainQsh(
       reasons: ['the token has no usable "qsh" claim (it is missing or not a string)'],
     };
   }
-  if (tokenQsh === 'context-qsh') {
+  if (tokenQsh === CONTEXT_QSH) {
     return {
       canonical,
       qsh,

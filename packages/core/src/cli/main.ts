@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConnectJwtError, QshMismatchError } from '../errors.js';
+import { DEFAULT_CLOCK_TOLERANCE } from '../lib/claims.js';
 import { computeQsh } from '../qsh/hash.js';
 import type { QshMode } from '../request/types.js';
 import { validateVerifyOptions, verifyRequest } from '../request/verify.js';
@@ -90,7 +91,7 @@ function describeTime(payload: Record<string, unknown>, nowSeconds: number): str
   if (typeof exp !== 'number') return 'the token has no numeric "exp" claim';
   const left = exp - nowSeconds;
   if (left > 0) return `expires in ${left} s (${new Date(exp * 1000).toISOString()})`;
-  return `EXPIRED ${-left} s ago (${new Date(exp * 1000).toISOString()})${-left <= 30 ? ', still within the default 30 s clock tolerance' : ''}`;
+  return `EXPIRED ${-left} s ago (${new Date(exp * 1000).toISOString()})${-left <= DEFAULT_CLOCK_TOLERANCE ? `, still within the default ${DEFAULT_CLOCK_TOLERANCE} s clock tolerance` : ''}`;
 }
 
 /** The token header for display; a broken one is shown as null (decode only reports, never decides). */

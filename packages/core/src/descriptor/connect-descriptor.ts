@@ -1,5 +1,5 @@
 import { parseJsonWithComments } from '../lib/json-with-comments.js';
-import { trimTrailingSlash } from '../lifecycle/options.js';
+import { trimTrailingSlash } from '../lib/url.js';
 
 /** An `atlassian-connect.json` app descriptor; only the fields checked here are typed. */
 export interface ConnectDescriptor {

@@ -5,13 +5,12 @@ import {
   InvalidIssuerError,
   InvalidSignatureError,
   MalformedTokenError,
-  StoreUnavailableError,
 } from '../errors.js';
-import { nowInSeconds, validateTimeClaims } from '../lib/claims.js';
+import { DEFAULT_CLOCK_TOLERANCE, nowInSeconds, validateTimeClaims } from '../lib/claims.js';
 import { parseCompactToken } from '../lib/compact-jws.js';
 import type { ConnectRequest } from '../request/types.js';
+import { storeFailure } from '../store/contract.js';
 import type { Installation, SecretStore } from '../store/types.js';
-import { DEFAULT_CLOCK_TOLERANCE } from '../token/decode.js';
 import { toAppAri } from './ari.js';
 import { ForgeInvocation } from './auth.js';
 import { extractBearerToken } from './extract.js';
@@ -224,8 +223,6 @@ async function findInstallation(store: SecretStore, installationId: string): Pro
   try {
     return (await store.getByInstallationId?.(installationId)) ?? undefined;
   } catch (cause) {
-    throw cause instanceof StoreUnavailableError
-      ? cause
-      : new StoreUnavailableError('the secret store could not be reached', { cause });
+    throw storeFailure(cause);
   }
 }

@@ -1,6 +1,9 @@
 import { InvalidIssuerError, MalformedTokenError, TokenExpiredError, TokenNotYetValidError } from '../errors.js';
 import { hasClientKeyCharacters, MAX_CLIENT_KEY_LENGTH } from './client-key.js';
 
+/** Seconds of leeway for exp/nbf/iat unless an option says otherwise: clocks of hosts and add-ons drift. */
+export const DEFAULT_CLOCK_TOLERANCE = 30;
+
 export interface TimeClaimOptions {
   /** Seconds of leeway for exp, nbf and iat. */
   clockTolerance: number;

@@ -1,6 +1,5 @@
-import { basePathOf } from '../qsh/canonical.js';
-
-const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+import { basePathOf } from '../qsh/request-target.js';
+import { isAbsoluteUrl, trimTrailingSlashes } from './url.js';
 
 /**
  * `url` made absolute against `base` (a relative path is appended below it); an absolute `url`
@@ -8,10 +7,10 @@ const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
  * credential to the call, so a URL elsewhere would hand that credential to someone else.
  */
 export function resolveWithin(base: string, url: string, names: { where: string; base: string }): string {
-  const trimmed = withoutTrailingSlashes(base);
-  if (!ABSOLUTE_URL.test(trimmed)) throw new TypeError(`${names.where}: ${names.base} is not an absolute URL`);
+  const trimmed = trimTrailingSlashes(base);
+  if (!isAbsoluteUrl(trimmed)) throw new TypeError(`${names.where}: ${names.base} is not an absolute URL`);
   if (typeof url !== 'string') throw new TypeError(`${names.where}: the url must be a string`);
-  const absolute = ABSOLUTE_URL.test(url) ? url : `${trimmed}${url.startsWith('/') ? '' : '/'}${url}`;
+  const absolute = isAbsoluteUrl(url) ? url : `${trimmed}${url.startsWith('/') ? '' : '/'}${url}`;
   let target: URL;
   try {
     target = new URL(absolute);
@@ -28,11 +27,4 @@ export function resolveWithin(base: string, url: string, names: { where: string;
     throw new TypeError(`${names.where}: url is outside ${names.base}`);
   }
   return absolute;
-}
-
-// A loop, not `/\/+$/`: that regex retries from every slash and is quadratic on a run of them.
-function withoutTrailingSlashes(url: string): string {
-  let end = url.length;
-  while (end > 0 && url.charCodeAt(end - 1) === 47 /* / */) end--;
-  return url.slice(0, end);
 }

@@ -1,6 +1,7 @@
-import { InvalidInstallError, StoreUnavailableError } from '../errors.js';
+import { InvalidInstallError } from '../errors.js';
 import { sha256Hex } from '../qsh/hash.js';
 import type { ConnectRequest } from '../request/types.js';
+import { callStore } from '../store/contract.js';
 import { rememberOnceIn } from '../store/remember.js';
 import type { Installation } from '../store/types.js';
 import { type LifecycleEvent, readInstallPayload } from './install-payload.js';
@@ -60,7 +61,7 @@ export function createLifecycleHandler(options: LifecycleOptions, caller = 'crea
     const exp = token.payload.exp as number;
     const ttlMs = Math.max(1000, (exp + resolved.clockTolerance) * 1000 - Date.now());
     const bodyHash = sha256Hex(JSON.stringify(body));
-    const held = await useStore(() =>
+    const held = await callStore(() =>
       rememberOnceIn(resolved.store(), `install-token:${sha256Hex(token.token)}`, bodyHash, ttlMs),
     );
     if (held !== bodyHash) {
@@ -71,7 +72,7 @@ export function createLifecycleHandler(options: LifecycleOptions, caller = 'crea
   const installed = async (request: ConnectRequest): Promise<Installation> => {
     const { installation, token } = await authenticate(request, 'installed');
     await acceptOnce(token, request.body);
-    await useStore(() => resolved.store().set(installation));
+    await callStore(() => resolved.store().set(installation));
     await resolved.onInstalled?.({ ...installation });
     return installation;
   };
@@ -79,11 +80,11 @@ export function createLifecycleHandler(options: LifecycleOptions, caller = 'crea
   const uninstalled = async (request: ConnectRequest): Promise<void> => {
     const { clientKey } = (await authenticate(request, 'uninstalled')).installation;
     const store = resolved.store();
-    const existing = await useStore(() => store.get(clientKey));
+    const existing = await callStore(() => store.get(clientKey));
     if (existing === undefined || existing === null) {
       throw new InvalidInstallError('the uninstall names an installation this add-on does not know');
     }
-    await useStore(() => store.delete(clientKey));
+    await callStore(() => store.delete(clientKey));
     await resolved.onUninstalled?.(clientKey);
   };
 
@@ -95,13 +96,4 @@ export function createLifecycleHandler(options: LifecycleOptions, caller = 'crea
     installed,
     uninstalled,
   };
-}
-
-async function useStore<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (cause) {
-    if (cause instanceof StoreUnavailableError) throw cause;
-    throw new StoreUnavailableError('the secret store could not be reached', { cause });
-  }
 }

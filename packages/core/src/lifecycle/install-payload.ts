@@ -1,5 +1,6 @@
 import { InvalidInstallError } from '../errors.js';
 import { hasClientKeyCharacters, MAX_CLIENT_KEY_LENGTH } from '../lib/client-key.js';
+import { isHttpUrl } from '../lib/url.js';
 import type { Installation } from '../store/types.js';
 
 export type LifecycleEvent = 'installed' | 'uninstalled';
@@ -32,12 +33,6 @@ const KEPT_FIELDS = Object.keys(LIMITS);
 
 function invalid(message: string): InvalidInstallError {
   return new InvalidInstallError(message, { status: 400 });
-}
-
-function isHttpUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const { protocol } = new URL(value);
-  return protocol === 'https:' || protocol === 'http:';
 }
 
 /**

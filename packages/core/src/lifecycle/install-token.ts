@@ -3,12 +3,12 @@ import { compactVerify } from 'jose';
 import { ConnectJwtError, InvalidInstallError } from '../errors.js';
 import { nowInSeconds, validateTimeClaims } from '../lib/claims.js';
 import { parseCompactToken } from '../lib/compact-jws.js';
+import { trimTrailingSlash } from '../lib/url.js';
 import { computeQsh } from '../qsh/hash.js';
 import { extractToken } from '../request/extract.js';
 import type { ConnectRequest } from '../request/types.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../request/verify.js';
 import type { InstallKeyProvider } from './key-provider.js';
-import { trimTrailingSlash } from './options.js';
 
 export interface InstallTokenOptions {
   keys: InstallKeyProvider;

@@ -1,3 +1,6 @@
+import { DEFAULT_CLOCK_TOLERANCE } from '../lib/claims.js';
+import { isHttpUrl, trimTrailingSlash } from '../lib/url.js';
+import { isSecretStore } from '../store/contract.js';
 import { getDefaultStore } from '../store/default.js';
 import type { Installation, SecretStore } from '../store/types.js';
 
@@ -48,17 +51,6 @@ export interface ResolvedLifecycleOptions {
   maxBodyBytes: number;
 }
 
-/** One trailing `/` is not significant in a base URL (descriptors and tokens differ on it). */
-export function trimTrailingSlash(url: string): string {
-  return url.endsWith('/') ? url.slice(0, -1) : url;
-}
-
-function isHttpUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const url = new URL(value);
-  return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
-}
-
 /** Throws a TypeError naming the first bad option: mistakes surface at startup, not per request. */
 export function validateLifecycleOptions(options: LifecycleOptions, caller: string): ResolvedLifecycleOptions {
   if (options === null || typeof options !== 'object') throw new TypeError(`${caller}: options are required`);
@@ -71,14 +63,7 @@ export function validateLifecycleOptions(options: LifecycleOptions, caller: stri
       throw new TypeError(`${caller}: options.baseUrl must hold absolute http(s) URLs without query or fragment`);
     }
   }
-  const store = options.store as Partial<SecretStore> | undefined;
-  if (
-    store !== undefined &&
-    (store === null ||
-      typeof store.get !== 'function' ||
-      typeof store.set !== 'function' ||
-      typeof store.delete !== 'function')
-  ) {
+  if (options.store !== undefined && !isSecretStore(options.store)) {
     throw new TypeError(`${caller}: options.store must be a SecretStore (get, set, delete)`);
   }
   const keyServerUrl = options.keyServerUrl ?? DEFAULT_KEY_SERVER_URL;
@@ -128,7 +113,7 @@ export function validateLifecycleOptions(options: LifecycleOptions, caller: stri
     keyFetchTimeoutMs: number('keyFetchTimeoutMs', 5000, { positive: true }),
     keyCacheTtlMs: number('keyCacheTtlMs', 3_600_000),
     keyCacheMaxEntries: number('keyCacheMaxEntries', 100, { positive: true, integer: true }),
-    clockTolerance: number('clockTolerance', 30),
+    clockTolerance: number('clockTolerance', DEFAULT_CLOCK_TOLERANCE),
     maxBodyBytes: number('maxBodyBytes', 64 * 1024, { positive: true, integer: true }),
   };
 }

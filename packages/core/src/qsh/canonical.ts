@@ -1,4 +1,5 @@
 import { decodeQueryComponent, encodeRfc3986 } from '../lib/percent.js';
+import { basePathOf, requestTarget } from './request-target.js';
 
 /** A parsed form body (`application/x-www-form-urlencoded`), as body parsers produce it. */
 export type FormBody = Record<string, string | string[] | undefined>;
@@ -18,7 +19,6 @@ export interface CanonicalRequestOptions {
 /** How parameter names are ordered: the Java host sorts encoded names; the atlassian-jwt npm package raw ones. */
 export type ParameterOrder = 'encoded' | 'raw';
 
-const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 const AMPERSAND = /&/g;
 
 /**
@@ -44,40 +44,6 @@ export function buildCanonicalRequest(
   const path = canonicalPath(rawPath, options?.baseUrl);
   const params = collectParameters(upperMethod, rawQuery, options);
   return `${upperMethod}&${path}&${canonicalQuery(params, order)}`;
-}
-
-/** The path and query of `uri`, without scheme, authority or fragment. */
-function requestTarget(uri: string): string {
-  let target = uri;
-  // Adapters pass the origin-form target (`/path?query`), which cannot be an absolute URL.
-  if (target.charCodeAt(0) !== 47 /* / */ && ABSOLUTE_URL.test(target)) {
-    const authorityStart = target.indexOf('//') + 2;
-    const pathStart = target.slice(authorityStart).search(/[/?#]/);
-    target = pathStart === -1 ? '' : target.slice(authorityStart + pathStart);
-  }
-  const hash = target.indexOf('#');
-  return hash === -1 ? target : target.slice(0, hash);
-}
-
-/** The path component of a base URL (absolute or a bare path), without one trailing `/`. */
-// A route checks every request against the same baseUrl: remember the last one parsed.
-let lastBaseUrl = '';
-let lastBasePath = '';
-
-export function basePathOf(baseUrl: string | undefined): string {
-  if (!baseUrl) return '';
-  if (baseUrl === lastBaseUrl) return lastBasePath;
-  const basePath = parseBasePath(baseUrl);
-  lastBaseUrl = baseUrl;
-  lastBasePath = basePath;
-  return basePath;
-}
-
-function parseBasePath(baseUrl: string): string {
-  const target = requestTarget(baseUrl);
-  const queryStart = target.indexOf('?');
-  const path = queryStart === -1 ? target : target.slice(0, queryStart);
-  return path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
 function canonicalPath(rawPath: string, baseUrl: string | undefined): string {

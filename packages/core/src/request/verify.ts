@@ -1,16 +1,15 @@
 import type { JWTPayload } from 'jose';
-import { InvalidIssuerError, MalformedTokenError, QshMismatchError, StoreUnavailableError } from '../errors.js';
-import { nowInSeconds, readIssuer, validateTimeClaims } from '../lib/claims.js';
+import { InvalidIssuerError, MalformedTokenError, QshMismatchError } from '../errors.js';
+import { DEFAULT_CLOCK_TOLERANCE, nowInSeconds, readIssuer, validateTimeClaims } from '../lib/claims.js';
 import { parseCompactToken, verifyHs256 } from '../lib/compact-jws.js';
 import { buildCanonicalRequest, type CanonicalRequestOptions, type FormBody } from '../qsh/canonical.js';
-import { sha256Hex } from '../qsh/hash.js';
-import type { Installation, SecretStore } from '../store/types.js';
-import { DEFAULT_CLOCK_TOLERANCE } from '../token/decode.js';
+import { CONTEXT_QSH, sha256Hex } from '../qsh/hash.js';
+import { isSecretStore, storeFailure } from '../store/contract.js';
+import type { Installation } from '../store/types.js';
 import { extractToken } from './extract.js';
 import type { ConnectAuth, ConnectRequest, QshMode, VerifyOptions } from './types.js';
 
 export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
-export const CONTEXT_QSH = 'context-qsh';
 const QSH_MODES: ReadonlySet<string> = new Set(['strict', 'context', 'any', 'skip']);
 const FORM_POLICIES: ReadonlySet<string> = new Set(['none', 'fallback', 'merge']);
 
@@ -19,8 +18,7 @@ const FORM_POLICIES: ReadonlySet<string> = new Set(['none', 'fallback', 'merge']
  * so that request time only ever raises ConnectJwtErrors. Adapters call this in their factory.
  */
 export function validateVerifyOptions(options: Partial<VerifyOptions>, caller = 'verifyRequest'): void {
-  const store = options.store as Partial<SecretStore> | undefined;
-  if (!store || typeof store.get !== 'function') throw new TypeError(`${caller}: options.store must be a SecretStore`);
+  if (!isSecretStore(options.store)) throw new TypeError(`${caller}: options.store must be a SecretStore`);
   if (options.qsh !== undefined && !QSH_MODES.has(options.qsh)) {
     throw new TypeError(`${caller}: options.qsh must be 'strict', 'context', 'any' or 'skip'`);
   }
@@ -54,9 +52,7 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   try {
     stored = await options.store.get(clientKey);
   } catch (cause) {
-    throw cause instanceof StoreUnavailableError
-      ? cause
-      : new StoreUnavailableError('the secret store could not be reached', { cause });
+    throw storeFailure(cause);
   }
   const installation = usableInstallation(stored);
   verifyHs256(parsed, installation.sharedSecret);

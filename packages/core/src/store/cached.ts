@@ -1,5 +1,6 @@
-import { isConnectJwtError, StoreUnavailableError } from '../errors.js';
+import { StoreUnavailableError } from '../errors.js';
 import { bareInstallationId, sameInstallation } from '../forge/ari.js';
+import { isSecretStore, storeFailure } from './contract.js';
 import { rememberOnceIn } from './remember.js';
 import type { Installation, SecretStore } from './types.js';
 
@@ -43,7 +44,7 @@ const DEFAULT_MAX = 1000;
  * `close()` closes the wrapped store too.
  */
 export function cachedStore(store: SecretStore, options: CachedStoreOptions = {}): CachedStore {
-  assertStore(store, 'cachedStore');
+  if (!isSecretStore(store)) throw new TypeError('cachedStore: store must be a SecretStore');
   if (options === null || typeof options !== 'object') throw new TypeError('cachedStore: options must be an object');
   const ttl = options.ttl ?? DEFAULT_TTL;
   const max = options.max ?? DEFAULT_MAX;
@@ -124,7 +125,7 @@ class LruCachedStore implements CachedStore {
     try {
       installation = await this.inner.getByInstallationId?.(installationId);
     } catch (cause) {
-      throw asStoreError(cause);
+      throw storeFailure(cause);
     }
     if (installation === undefined || installation === null) return undefined;
     if (!this.#closed && this.ttl > 0) {
@@ -142,7 +143,7 @@ class LruCachedStore implements CachedStore {
     } catch (cause) {
       // A store refusing a malformed record is a programming error, not an outage: keep it as is.
       if (cause instanceof TypeError) throw cause;
-      throw asStoreError(cause);
+      throw storeFailure(cause);
     } finally {
       // Invalidate even after a failed write: the backend may or may not hold the new record.
       if (typeof clientKey === 'string') this.#invalidate(clientKey);
@@ -156,7 +157,7 @@ class LruCachedStore implements CachedStore {
     try {
       await this.inner.delete(clientKey);
     } catch (cause) {
-      throw asStoreError(cause);
+      throw storeFailure(cause);
     } finally {
       this.#invalidate(clientKey);
     }
@@ -169,7 +170,7 @@ class LruCachedStore implements CachedStore {
       return await rememberOnceIn(this.inner, key, value, ttlMs);
     } catch (cause) {
       if (cause instanceof TypeError) throw cause;
-      throw asStoreError(cause);
+      throw storeFailure(cause);
     }
   }
 
@@ -193,7 +194,7 @@ class LruCachedStore implements CachedStore {
     try {
       installation = await this.inner.get(clientKey);
     } catch (cause) {
-      throw asStoreError(cause);
+      throw storeFailure(cause);
     }
     if (installation === undefined || installation === null) return undefined;
     if (this.#writes === writes) this.#remember(clientKey, { ...installation });
@@ -218,22 +219,5 @@ class LruCachedStore implements CachedStore {
 
   #assertOpen(): void {
     if (this.#closed) throw new StoreUnavailableError('the cached store has been closed');
-  }
-}
-
-function asStoreError(cause: unknown): Error {
-  if (isConnectJwtError(cause)) return cause as Error;
-  return new StoreUnavailableError('the secret store could not be reached', { cause });
-}
-
-export function assertStore(store: unknown, caller: string): asserts store is SecretStore {
-  const candidate = store as Partial<SecretStore> | null | undefined;
-  if (
-    !candidate ||
-    typeof candidate.get !== 'function' ||
-    typeof candidate.set !== 'function' ||
-    typeof candidate.delete !== 'function'
-  ) {
-    throw new TypeError(`${caller}: store must be a SecretStore`);
   }
 }

@@ -1,5 +1,6 @@
-import { MemoryStore } from '../store/memory.js';
-import type { SecretStore } from '../store/types.js';
+import { isSecretStore } from './contract.js';
+import { MemoryStore } from './memory.js';
+import type { SecretStore } from './types.js';
 
 let defaultStore: SecretStore | undefined;
 
@@ -15,13 +16,6 @@ export function getDefaultStore(): SecretStore {
 
 /** Replaces the default store (e.g. with a RedisStore) before the adapters are created. */
 export function setDefaultStore(store: SecretStore): void {
-  if (
-    !store ||
-    typeof store.get !== 'function' ||
-    typeof store.set !== 'function' ||
-    typeof store.delete !== 'function'
-  ) {
-    throw new TypeError('setDefaultStore: store must be a SecretStore');
-  }
+  if (!isSecretStore(store)) throw new TypeError('setDefaultStore: store must be a SecretStore');
   defaultStore = store;
 }

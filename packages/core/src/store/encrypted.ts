@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, KeyObject, randomBytes } from 'node:crypto';
-import { isConnectJwtError, StoreUnavailableError } from '../errors.js';
-import { assertStore } from './cached.js';
+import { StoreUnavailableError } from '../errors.js';
+import { callStore, isSecretStore } from './contract.js';
 import { rememberOnceIn } from './remember.js';
 import { assertRememberArguments, type Installation, type SecretStore } from './types.js';
 
@@ -33,7 +33,7 @@ export function encryptedStore(
 ): SecretStore & {
   close(): Promise<void>;
 } {
-  assertStore(store, 'encryptedStore');
+  if (!isSecretStore(store)) throw new TypeError('encryptedStore: store must be a SecretStore');
   const encrypted = new EncryptedStore(store, parseKey(key));
   // A backend without the lookup makes a wrapper without it, so a Forge route refuses it at setup.
   if (typeof store.getByInstallationId !== 'function') {
@@ -55,12 +55,12 @@ class EncryptedStore implements SecretStore {
 
   async get(clientKey: string): Promise<Installation | undefined> {
     this.#assertOpen();
-    return this.#decrypted(await call(() => this.inner.get(clientKey)));
+    return this.#decrypted(await callStore(() => this.inner.get(clientKey)));
   }
 
   async getByInstallationId(installationId: string): Promise<Installation | undefined> {
     this.#assertOpen();
-    return this.#decrypted(await call(async () => this.inner.getByInstallationId?.(installationId)));
+    return this.#decrypted(await callStore(async () => this.inner.getByInstallationId?.(installationId)));
   }
 
   #decrypted(stored: Installation | undefined | null): Installation | undefined {
@@ -79,19 +79,19 @@ class EncryptedStore implements SecretStore {
       throw new TypeError('set: installation.sharedSecret must be a string');
     }
     const sharedSecret = this.#encrypt(installation.sharedSecret, installation.clientKey);
-    await call(() => this.inner.set({ ...installation, sharedSecret }));
+    await callStore(() => this.inner.set({ ...installation, sharedSecret }));
   }
 
   async delete(clientKey: string): Promise<void> {
     this.#assertOpen();
-    await call(() => this.inner.delete(clientKey));
+    await callStore(() => this.inner.delete(clientKey));
   }
 
   /** Passed through: remembered values are hashes, not secrets. */
   async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
     this.#assertOpen();
     assertRememberArguments(key, value, ttlMs);
-    return call(() => rememberOnceIn(this.inner, key, value, ttlMs));
+    return callStore(() => rememberOnceIn(this.inner, key, value, ttlMs));
   }
 
   async close(): Promise<void> {
@@ -132,15 +132,6 @@ class EncryptedStore implements SecretStore {
 
   #assertOpen(): void {
     if (this.#closed) throw new StoreUnavailableError('the encrypted store has been closed');
-  }
-}
-
-async function call<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (cause) {
-    if (isConnectJwtError(cause)) throw cause;
-    throw new StoreUnavailableError('the secret store could not be reached', { cause });
   }
 }
 

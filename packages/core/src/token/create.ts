@@ -1,6 +1,6 @@
 import { type JWTPayload, SignJWT } from 'jose';
 import { secretKeyBytes } from '../lib/secret-key.js';
-import { computeQsh } from '../qsh/hash.js';
+import { CONTEXT_QSH, computeQsh } from '../qsh/hash.js';
 
 export type { JWTPayload };
 
@@ -36,7 +36,7 @@ export async function createJwt(issuer: string, secret: string, options: CreateJ
   if (!Number.isFinite(expiresIn)) throw new TypeError('createJwt: expiresIn must be a number of seconds');
   const iat = Math.floor(nowMs / 1000);
   const qsh = options.context
-    ? 'context-qsh'
+    ? CONTEXT_QSH
     : computeQsh(options.method ?? 'GET', options.uri ?? '/', { baseUrl: options.baseUrl });
   const payload: JWTPayload = { ...options.claims, iss: issuer, iat, exp: iat + expiresIn, qsh };
   if (options.subject !== undefined) payload.sub = options.subject;

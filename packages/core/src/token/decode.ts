@@ -1,14 +1,12 @@
 import type { JWTPayload } from 'jose';
 import { MalformedTokenError } from '../errors.js';
-import { nowInSeconds, validateTimeClaims } from '../lib/claims.js';
+import { DEFAULT_CLOCK_TOLERANCE, nowInSeconds, validateTimeClaims } from '../lib/claims.js';
 import { parseCompactToken, verifyHs256 } from '../lib/compact-jws.js';
 
 export interface DecodeOptions {
   /** Seconds of leeway for exp/nbf/iat; default 30. */
   clockTolerance?: number;
 }
-
-export const DEFAULT_CLOCK_TOLERANCE = 30;
 
 /** Verifies an HS256 token with `secret` (signature, then exp/nbf/iat when present) and returns its claims. */
 export async function decode(token: string, secret: string, options: DecodeOptions = {}): Promise<JWTPayload> {

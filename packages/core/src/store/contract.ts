@@ -1,0 +1,35 @@
+// What every store must be, and how its failures surface: written once for every caller.
+import { isConnectJwtError, StoreUnavailableError } from '../errors.js';
+import type { SecretStore } from './types.js';
+
+/** True when `value` has the three SecretStore operations (get, set, delete). */
+export function isSecretStore(value: unknown): value is SecretStore {
+  const store = value as Partial<SecretStore> | null | undefined;
+  return (
+    store !== null &&
+    typeof store === 'object' &&
+    typeof store.get === 'function' &&
+    typeof store.set === 'function' &&
+    typeof store.delete === 'function'
+  );
+}
+
+/**
+ * What a store threw, as the 503 the caller reports: a StoreUnavailableError passes unchanged
+ * (one from another copy of this library too); anything else (a driver's error, a bug in a
+ * custom store) is wrapped with its cause kept, so it is never mistaken for a bad token.
+ */
+export function storeFailure(cause: unknown): StoreUnavailableError {
+  if (cause instanceof StoreUnavailableError) return cause;
+  if (isConnectJwtError(cause) && cause.code === StoreUnavailableError.code) return cause as StoreUnavailableError;
+  return new StoreUnavailableError('the secret store could not be reached', { cause });
+}
+
+/** One store operation; whatever it throws surfaces as a storeFailure. */
+export async function callStore<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (cause) {
+    throw storeFailure(cause);
+  }
+}
