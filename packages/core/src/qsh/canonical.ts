@@ -58,6 +58,19 @@ function canonicalPath(rawPath: string, baseUrl: string | undefined): string {
   return path.includes('&') ? path.replace(AMPERSAND, '%26') : path;
 }
 
+/**
+ * The canonical request the Java host signs for a path ending in `//`: it drops one trailing `/`
+ * building the URL and another canonicalizing it (`GET /trailing//` is `GET&/trailing&`), where
+ * we drop one. Undefined when the path does not end that way. For inbound verification only:
+ * outbound, the host builds the canonical request from what we send, as we do.
+ */
+export function hostDoubleSlashForm(canonical: string): string | undefined {
+  const pathStart = canonical.indexOf('&') + 1;
+  const pathEnd = canonical.indexOf('&', pathStart);
+  if (pathEnd - pathStart < 2 || canonical.charCodeAt(pathEnd - 1) !== 47 /* / */) return undefined;
+  return canonical.slice(0, pathEnd - 1) + canonical.slice(pathEnd);
+}
+
 /** Decoded parameters in arrival order, as parallel arrays (no per-parameter objects on the hot path). */
 class Parameters {
   readonly names: string[] = [];

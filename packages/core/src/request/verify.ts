@@ -2,7 +2,12 @@ import type { JWTPayload } from 'jose';
 import { InvalidIssuerError, MalformedTokenError, QshMismatchError } from '../errors.js';
 import { DEFAULT_CLOCK_TOLERANCE, nowInSeconds, readIssuer, validateTimeClaims } from '../lib/claims.js';
 import { parseCompactToken, verifyHs256 } from '../lib/compact-jws.js';
-import { buildCanonicalRequest, type CanonicalRequestOptions, type FormBody } from '../qsh/canonical.js';
+import {
+  buildCanonicalRequest,
+  type CanonicalRequestOptions,
+  type FormBody,
+  hostDoubleSlashForm,
+} from '../qsh/canonical.js';
 import { CONTEXT_QSH, sha256Hex } from '../qsh/hash.js';
 import { isSecretStore, storeFailure } from '../store/contract.js';
 import type { Installation } from '../store/types.js';
@@ -109,6 +114,8 @@ function checkQsh(payload: Record<string, unknown>, request: ConnectRequest, opt
   // Tokens signed by the atlassian-jwt npm package order parameter names by their raw form.
   const rawOrdered = canonicalFor(request, options, 'raw');
   if (rawOrdered !== canonical && sameHash(claim, sha256Hex(rawOrdered))) return;
+  const hostForm = hostDoubleSlashForm(canonical);
+  if (hostForm !== undefined && sameHash(claim, sha256Hex(hostForm))) return;
   throw new QshMismatchError('the token qsh does not match this request', { canonicalRequest: canonical });
 }
 

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign as rsaSign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign as rsaSign } from 'node:crypto';
 import {
   type ConnectJwtError,
   type ConnectRequest,
@@ -407,6 +407,28 @@ describe('verifyRequest: qsh', () => {
       const error = await expectCode(request, 'ERR_QSH_MISMATCH', 401, { formParams });
       expect(error.message).toMatch(/form field/);
     }
+  });
+});
+
+describe('verifyRequest: paths ending in //, as the Java host signs them', () => {
+  // The host drops one trailing `/` building the URL and another canonicalizing it.
+  const hostSigned = (canonical: string) =>
+    signToken(HS256_HEADER, claims({ qsh: createHash('sha256').update(canonical).digest('hex') }));
+
+  it.each([
+    ['/trailing//', 'GET&/trailing&'],
+    ['/trailing//?b=2&a=1', 'GET&/trailing&a=1&b=2'],
+    ['/a/b///', 'GET&/a/b/&'],
+  ])('accepts %s signed as %s', async (url, canonical) => {
+    await expect(verifyRequest(headerRequest(hostSigned(canonical), url), { store })).resolves.toBeDefined();
+  });
+
+  it('still accepts our own (npm-compatible) form, and no other path', async () => {
+    await expect(
+      verifyRequest(headerRequest(hostSigned('GET&/trailing/&'), '/trailing//'), { store }),
+    ).resolves.toBeDefined();
+    await expectCode(headerRequest(hostSigned('GET&/trailing&'), '/trailing/x//'), 'ERR_QSH_MISMATCH');
+    await expectCode(headerRequest(hostSigned('GET&/&'), '//x//'), 'ERR_QSH_MISMATCH');
   });
 });
 
