@@ -22,6 +22,7 @@ export { verifyRequest } from './request/verify.js';
 export type { CachedStore, CachedStoreOptions } from './store/cached.js';
 export { cachedStore } from './store/cached.js';
 export { getDefaultStore, setDefaultStore } from './store/default.js';
+export type { EncryptedStoreOptions } from './store/encrypted.js';
 export { encryptedStore, SecretDecryptionError } from './store/encrypted.js';
 export type { StoreFromUrlOptions } from './store/from-url.js';
 export { storeFromUrl } from './store/from-url.js';

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createJwt, encryptedStore, SecretDecryptionError, verifyRequest } from '@connect-jwt/core';
 import { SqliteStore } from '@connect-jwt/store-sqlite';
 import { sampleInstallation, storeSuite } from '@connect-jwt/store-test-suite';
 import Database from 'better-sqlite3';
@@ -80,5 +82,57 @@ describe('SqliteStore', () => {
     expect(() => new SqliteStore({ filename: '' })).toThrow(/options\.filename/);
     expect(() => new SqliteStore({ busyTimeout: -1 })).toThrow(/options\.busyTimeout/);
     expect(() => new SqliteStore({ database: {} as Database.Database })).toThrow(/options\.database/);
+  });
+});
+
+// Someone who can write the table but has no encryption key copies their own row onto the
+// victim's clientKey: they must not then be accepted as the victim.
+describe('encryptedStore(SqliteStore) against a copied row', () => {
+  const key = randomBytes(32);
+  const victim = sampleInstallation('victim', { sharedSecret: 'the-victims-shared-secret-0000000000' });
+  const attacker = sampleInstallation('attacker', { sharedSecret: 'the-attackers-own-shared-secret-0000' });
+
+  async function copiedOnto(path: string) {
+    const store = encryptedStore(new SqliteStore(path), key);
+    await store.set(victim);
+    await store.set(attacker);
+    const raw = new Database(path);
+    const row = raw.prepare('SELECT installation FROM connect_jwt_installations WHERE client_key = ?').get('attacker');
+    raw
+      .prepare('UPDATE connect_jwt_installations SET installation = ? WHERE client_key = ?')
+      .run((row as { installation: string }).installation, 'victim');
+    raw.close();
+    return store;
+  }
+
+  it('does not decrypt a ciphertext under another key than the one it was written for', async () => {
+    const store = await copiedOnto(join(directory, 'copied.sqlite'));
+    await expect(store.get('victim')).rejects.toBeInstanceOf(SecretDecryptionError);
+    expect((await store.get('attacker'))?.sharedSecret).toBe(attacker.sharedSecret);
+    await store.close();
+  });
+
+  it("refuses a token for the victim signed with the attacker's secret", async () => {
+    const store = await copiedOnto(join(directory, 'copied-verify.sqlite'));
+    const token = await createJwt('victim', attacker.sharedSecret, { uri: '/data' });
+    const request = { method: 'GET', url: '/data', headers: { authorization: `JWT ${token}` } };
+    // A 503 (tampering the operator must see), never the victim's identity.
+    await expect(verifyRequest(request, { store })).rejects.toBeInstanceOf(SecretDecryptionError);
+    await store.close();
+  });
+
+  it('with requireEncryption, refuses a plaintext row (one planted, or left over after a migration)', async () => {
+    const path = join(directory, 'plaintext.sqlite');
+    const plain = new SqliteStore(path);
+    await plain.set(victim);
+    await plain.close();
+    const lenient = encryptedStore(new SqliteStore(path), key);
+    expect((await lenient.get('victim'))?.sharedSecret).toBe(victim.sharedSecret);
+    await lenient.close();
+    const strict = encryptedStore(new SqliteStore(path), key, { requireEncryption: true });
+    await expect(strict.get('victim')).rejects.toBeInstanceOf(SecretDecryptionError);
+    await strict.set(victim);
+    expect((await strict.get('victim'))?.sharedSecret).toBe(victim.sharedSecret);
+    await strict.close();
   });
 });

@@ -81,7 +81,7 @@ export function createLifecycleHandler(options: LifecycleOptions, caller = 'crea
     const { clientKey } = (await authenticate(request, 'uninstalled')).installation;
     const store = resolved.store();
     const existing = await callStore(() => store.get(clientKey));
-    if (existing === undefined || existing === null) {
+    if (existing === undefined || existing === null || existing.clientKey !== clientKey) {
       throw new InvalidInstallError('the uninstall names an installation this add-on does not know');
     }
     await callStore(() => store.delete(clientKey));

@@ -59,7 +59,7 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   } catch (cause) {
     throw storeFailure(cause);
   }
-  const installation = usableInstallation(stored);
+  const installation = usableInstallation(stored, clientKey);
   verifyHs256(parsed, installation.sharedSecret);
 
   const payload = parsed.payload;
@@ -77,9 +77,14 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   return auth;
 }
 
-function usableInstallation(installation: Installation | undefined): Installation {
+function usableInstallation(installation: Installation | undefined, clientKey: string): Installation {
   if (installation === undefined || installation === null) {
     throw new InvalidIssuerError('the token issuer is not a known installation');
+  }
+  // A row that holds another installation (copied there by someone who can write the table, or
+  // a backend keyed wrongly) must not let that installation's secret speak for this issuer.
+  if (installation.clientKey !== clientKey) {
+    throw new InvalidIssuerError('the installation stored for the token issuer names another clientKey');
   }
   if (typeof installation.sharedSecret !== 'string' || installation.sharedSecret === '') {
     throw new InvalidIssuerError('the installation has no shared secret');

@@ -17,11 +17,22 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 
+export interface EncryptedStoreOptions {
+  /**
+   * Refuse a record whose secret is not encrypted (SecretDecryptionError) instead of reading it as
+   * it is: turn on once every record has been rewritten, so a plaintext row planted by someone who
+   * can write the table (but has no key) is never taken as a secret. Default false.
+   */
+  requireEncryption?: boolean | undefined;
+}
+
 /**
  * Wraps a store so `sharedSecret` is kept encrypted at rest with AES-256-GCM (a random 12-byte IV
- * per write; the record's clientKey is authenticated with it, so a ciphertext copied onto another
- * installation does not decrypt). Records written before encryption was turned on (a secret
- * without the `enc:v1:` prefix) are still read as they are and get encrypted on the next write.
+ * per write). The clientKey the record is stored under is authenticated with it: read back, the
+ * key it was looked up by must be that one, so a ciphertext copied onto another installation's
+ * row does not decrypt. Records written before encryption was turned on (a secret without the
+ * `enc:v1:` prefix) are read as they are, unless `requireEncryption`, and get encrypted on the
+ * next write.
  *
  * `key`: 32 bytes, as a Buffer/Uint8Array, a secret KeyObject, 64 hex characters
  * (`openssl rand -hex 32`) or 44 base64/base64url ones, 43 without the `=` (`openssl rand -base64 32`).
@@ -30,11 +41,17 @@ const KEY_BYTES = 32;
 export function encryptedStore(
   store: SecretStore,
   key: Uint8Array | KeyObject | string,
+  options: EncryptedStoreOptions = {},
 ): SecretStore & {
   close(): Promise<void>;
 } {
   if (!isSecretStore(store)) throw new TypeError('encryptedStore: store must be a SecretStore');
-  const encrypted = new EncryptedStore(store, parseKey(key));
+  if (options === null || typeof options !== 'object') throw new TypeError('encryptedStore: options must be an object');
+  const requireEncryption = options.requireEncryption ?? false;
+  if (typeof requireEncryption !== 'boolean') {
+    throw new TypeError('encryptedStore: options.requireEncryption must be a boolean');
+  }
+  const encrypted = new EncryptedStore(store, parseKey(key), requireEncryption);
   // A backend without the lookup makes a wrapper without it, so a Forge route refuses it at setup.
   if (typeof store.getByInstallationId !== 'function') {
     Object.defineProperty(encrypted, 'getByInstallationId', { value: undefined });
@@ -49,25 +66,34 @@ class EncryptedStore implements SecretStore {
   constructor(
     readonly inner: SecretStore,
     key: Buffer,
+    readonly requireEncryption: boolean,
   ) {
     this.#key = key;
   }
 
   async get(clientKey: string): Promise<Installation | undefined> {
     this.#assertOpen();
-    return this.#decrypted(await callStore(() => this.inner.get(clientKey)));
+    // Bound to the key it is looked up by, not to the clientKey the record claims: a row copied
+    // onto the victim's key carries the copier's clientKey, and would otherwise decrypt.
+    return this.#decrypted(await callStore(() => this.inner.get(clientKey)), clientKey);
   }
 
   async getByInstallationId(installationId: string): Promise<Installation | undefined> {
     this.#assertOpen();
-    return this.#decrypted(await callStore(async () => this.inner.getByInstallationId?.(installationId)));
+    const stored = await callStore(async () => this.inner.getByInstallationId?.(installationId));
+    return this.#decrypted(stored, stored?.clientKey);
   }
 
-  #decrypted(stored: Installation | undefined | null): Installation | undefined {
+  #decrypted(stored: Installation | undefined | null, storedUnder: unknown): Installation | undefined {
     if (stored === undefined || stored === null) return undefined;
     const secret = stored.sharedSecret;
-    if (typeof secret !== 'string' || !secret.startsWith('enc:')) return stored;
-    return { ...stored, sharedSecret: this.#decrypt(secret, stored.clientKey) };
+    if (typeof secret !== 'string' || !secret.startsWith('enc:')) {
+      if (this.requireEncryption) {
+        throw new SecretDecryptionError('the stored shared secret is not encrypted, and requireEncryption is set');
+      }
+      return stored;
+    }
+    return { ...stored, sharedSecret: this.#decrypt(secret, String(storedUnder)) };
   }
 
   async set(installation: Installation): Promise<void> {

@@ -477,6 +477,23 @@ describe('verifyRequest: the store', () => {
   });
 });
 
+describe("verifyRequest: the stored record must be the issuer's", () => {
+  it('refuses a record stored under the iss that names another clientKey', async () => {
+    // A store whose row for CLIENT_KEY holds another installation (a copied row, a broken backend).
+    const misfiled: SecretStore = {
+      get: async (clientKey) =>
+        clientKey === CLIENT_KEY
+          ? { clientKey: 'other-client', sharedSecret: SHARED_SECRET, baseUrl: 'https://o.net' }
+          : undefined,
+      set: async () => {},
+      delete: async () => {},
+    };
+    const token = await createJwt(CLIENT_KEY, SHARED_SECRET, { uri: URL_PATH });
+    const error = await rejection(verifyRequest(headerRequest(token), { store: misfiled }));
+    expect(error).toMatchObject({ code: 'ERR_INVALID_ISSUER', status: 401 });
+  });
+});
+
 describe('validateVerifyOptions', () => {
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['no store', {}, /options\.store/],
