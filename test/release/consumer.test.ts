@@ -43,7 +43,7 @@ interface AppCheck {
 
 /** Runs a fixture app inside the project; what it printed on its last line. */
 function runCheck(project: ConsumerProject, fixture: string, args: string[] = []): AppCheck[] {
-  copyFileSync(join(fixtures, fixture), join(project.dir, 'src', fixture));
+  for (const file of [fixture, 'probe.cjs']) copyFileSync(join(fixtures, file), join(project.dir, 'src', file));
   const { stdout } = project.run('node', [join('src', fixture), ...args], { timeout: 60_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as AppCheck[];
 }
