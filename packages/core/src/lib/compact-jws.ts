@@ -3,6 +3,7 @@
 // test/lib/compact-jws.test.ts proves this path accepts and rejects what jose does.
 import { timingSafeEqual } from 'node:crypto';
 import { InvalidSignatureError, MalformedTokenError, UnsupportedAlgorithmError } from '../errors.js';
+import { Cache } from './cache.js';
 import { hmacSha256 } from './hmac-sha256.js';
 
 export interface ParsedToken {
@@ -15,8 +16,7 @@ export interface ParsedToken {
 }
 
 // Most tokens share one of a handful of header segments; parsing each once saves a JSON.parse per request.
-const headerCache = new Map<string, Record<string, unknown>>();
-const HEADER_CACHE_MAX = 16;
+const headerCache = new Cache<string, Record<string, unknown>>({ max: 16 });
 
 /** True when `segment` may be strict base64url (RFC 7515: no padding, no `+` or `/`). */
 function base64urlShapeOk(segment: string): boolean {
@@ -75,7 +75,6 @@ function parseHeader(segment: string): Record<string, unknown> {
   const cached = headerCache.get(segment);
   if (cached !== undefined) return cached;
   const header = decodeSegment(segment, 'header');
-  if (headerCache.size >= HEADER_CACHE_MAX) headerCache.clear();
   headerCache.set(segment, Object.freeze(header));
   return header;
 }

@@ -3,6 +3,7 @@
 // keeping each secret's padded key blocks does that work once per installation, not per request.
 // test/lib/hmac-sha256.test.ts checks it against createHmac.
 import { hash } from 'node:crypto';
+import { Cache } from './cache.js';
 
 const BLOCK = 64;
 const DIGEST = 32;
@@ -14,9 +15,8 @@ interface PaddedKey {
   outer: Buffer;
 }
 
-const paddedKeys = new Map<string, PaddedKey>();
-// One entry per installation that sent a token recently; cleared when full, so it stays bounded.
-const MAX_KEYS = 512;
+// One entry per installation that sent a token recently.
+const paddedKeys = new Cache<string, PaddedKey>({ max: 512 });
 let scratch = Buffer.allocUnsafe(BLOCK + 2048);
 // The shared buffer grows to fit host tokens (8 KiB at most) but never keeps a huge one alive.
 const MAX_SCRATCH = 64 * 1024;
@@ -32,7 +32,6 @@ function paddedKey(secret: string): PaddedKey {
     inner[i] = (inner[i] as number) ^ (key[i] as number);
     outer[i] = (outer[i] as number) ^ (key[i] as number);
   }
-  if (paddedKeys.size >= MAX_KEYS) paddedKeys.clear();
   const padded = { inner, outer };
   paddedKeys.set(secret, padded);
   return padded;

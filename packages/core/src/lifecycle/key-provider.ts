@@ -1,5 +1,6 @@
 import { type CryptoKey, importSPKI } from 'jose';
 import { InvalidInstallError, StoreUnavailableError } from '../errors.js';
+import { Cache } from '../lib/cache.js';
 import { readBoundedText } from '../lib/read-bounded.js';
 
 export interface InstallKeyProviderOptions {
@@ -26,25 +27,10 @@ export function isSafeKid(kid: unknown): kid is string {
   return typeof kid === 'string' && SAFE_KID.test(kid) && !kid.includes('..');
 }
 
-interface CachedKey {
-  key: CryptoKey;
-  expiresAt: number;
-}
-
 export function createInstallKeyProvider(options: InstallKeyProviderOptions): InstallKeyProvider {
-  const cache = new Map<string, CachedKey>();
+  const cache = new Cache<string, CryptoKey>({ max: options.maxEntries, ttlMs: options.ttlMs });
   // Concurrent installs signed with one new key share one fetch instead of stampeding the server.
   const inFlight = new Map<string, Promise<CryptoKey>>();
-
-  const remember = (kid: string, key: CryptoKey) => {
-    cache.delete(kid);
-    while (cache.size >= options.maxEntries) {
-      const oldest = cache.keys().next().value;
-      if (oldest === undefined) break;
-      cache.delete(oldest);
-    }
-    cache.set(kid, { key, expiresAt: Date.now() + options.ttlMs });
-  };
 
   return {
     async getKey(kid) {
@@ -54,14 +40,13 @@ export function createInstallKeyProvider(options: InstallKeyProviderOptions): In
         );
       }
       const cached = cache.get(kid);
-      if (cached !== undefined && cached.expiresAt > Date.now()) return cached.key;
-      if (cached !== undefined) cache.delete(kid);
+      if (cached !== undefined) return cached;
       let pending = inFlight.get(kid);
       if (pending === undefined) {
         pending = fetchKey(`${options.keyServerUrl}/${kid}`, options.timeoutMs).then(
           (key) => {
             inFlight.delete(kid);
-            remember(kid, key);
+            cache.set(kid, key);
             return key;
           },
           (error: unknown) => {

@@ -1,5 +1,6 @@
 import { StoreUnavailableError } from '../errors.js';
 import { bareInstallationId, sameInstallation } from '../forge/ari.js';
+import { Cache } from '../lib/cache.js';
 import { isSecretStore, storeFailure } from './contract.js';
 import { rememberOnceIn } from './remember.js';
 import type { Installation, SecretStore } from './types.js';
@@ -19,13 +20,6 @@ export interface CachedStore extends SecretStore {
   /** Forgets every cached record (the backend is untouched). */
   clear(): void;
   close(): Promise<void>;
-}
-
-interface Entry {
-  installation: Installation;
-  expiresAt: number;
-  /** `#tick` when the entry was last put at the young end of the map. */
-  position: number;
 }
 
 const DEFAULT_TTL = 30_000;
@@ -61,9 +55,7 @@ export function cachedStore(store: SecretStore, options: CachedStoreOptions = {}
 }
 
 class LruCachedStore implements CachedStore {
-  // A Map iterates in insertion order: re-inserting used entries keeps the least recently used first.
-  readonly #entries = new Map<string, Entry>();
-  #tick = 0;
+  readonly #entries: Cache<string, Installation>;
   readonly #loading = new Map<string, Promise<Installation | undefined>>();
   /** bareInstallationId → clientKey, so a Forge call reuses the record cached under its clientKey. */
   readonly #clientKeys = new Map<string, string>();
@@ -75,25 +67,14 @@ class LruCachedStore implements CachedStore {
     readonly inner: SecretStore,
     readonly ttl: number,
     readonly max: number,
-  ) {}
+  ) {
+    this.#entries = new Cache({ max, ttlMs: ttl });
+  }
 
   async get(clientKey: string): Promise<Installation | undefined> {
     this.#assertOpen();
-    const entry = this.#entries.get(clientKey);
-    if (entry !== undefined) {
-      if (entry.expiresAt > performance.now()) {
-        // Moving an entry to the young end costs a Map delete + set, which in V8 costs more than
-        // the whole lookup (deleted slots force rehashing); do it only once the entry has drifted
-        // into the older half. An entry is then evicted only after max/2 newer ones went unused.
-        if (this.#tick - entry.position > this.max >> 1) {
-          this.#entries.delete(clientKey);
-          entry.position = ++this.#tick;
-          this.#entries.set(clientKey, entry);
-        }
-        return { ...entry.installation };
-      }
-      this.#entries.delete(clientKey);
-    }
+    const cached = this.#entries.get(clientKey);
+    if (cached !== undefined) return { ...cached };
     let loading = this.#loading.get(clientKey);
     if (loading === undefined) {
       const started = this.#load(clientKey);
@@ -203,12 +184,7 @@ class LruCachedStore implements CachedStore {
 
   #remember(clientKey: string, installation: Installation): void {
     if (this.#closed || this.ttl === 0) return;
-    this.#entries.delete(clientKey);
-    this.#entries.set(clientKey, { installation, expiresAt: performance.now() + this.ttl, position: ++this.#tick });
-    if (this.#entries.size > this.max) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
+    this.#entries.set(clientKey, installation);
   }
 
   #invalidate(clientKey: string): void {
