@@ -1,3 +1,4 @@
+import { Cache } from '../lib/cache.js';
 import { ABSOLUTE_URL } from '../lib/url.js';
 
 /** The path and query of `uri`, without scheme, authority or fragment. */
@@ -21,17 +22,17 @@ export function originOf(uri: string): string {
   return authorityLength === -1 ? uri : uri.slice(0, authorityStart + authorityLength);
 }
 
-// A route checks every request against the same baseUrl: remember the last one parsed.
-let lastBaseUrl = '';
-let lastBasePath = '';
+// A route checks every request against the same baseUrl: remember the ones parsed.
+const basePaths = new Cache<string, string>({ max: 64 });
 
 /** The path component of a base URL (absolute or a bare path), without one trailing `/`. */
 export function basePathOf(baseUrl: string | undefined): string {
   if (!baseUrl) return '';
-  if (baseUrl === lastBaseUrl) return lastBasePath;
-  const basePath = parseBasePath(baseUrl);
-  lastBaseUrl = baseUrl;
-  lastBasePath = basePath;
+  let basePath = basePaths.get(baseUrl);
+  if (basePath === undefined) {
+    basePath = parseBasePath(baseUrl);
+    basePaths.set(baseUrl, basePath);
+  }
   return basePath;
 }
 
