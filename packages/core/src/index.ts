@@ -10,6 +10,8 @@ export { createSystemTokenCache } from './forge/system-token-cache.js';
 export type { ForgeAuth, ForgeVerifyOptions } from './forge/types.js';
 export { FORGE_INVOCATION_ISSUER, FORGE_JWKS_URL } from './forge/types.js';
 export { verifyForgeInvocation } from './forge/verify.js';
+export type { ToInstallationOptions } from './lifecycle/installation-fields.js';
+export { toInstallation } from './lifecycle/installation-fields.js';
 export type { LifecycleOptions } from './lifecycle/options.js';
 export { DEFAULT_KEY_SERVER_URL } from './lifecycle/options.js';
 export type { SignRequestOptions } from './outbound/sign.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConnectJwtError, QshMismatchError } from '../errors.js';
+import { ConnectJwtError, MissingPackageError, QshMismatchError } from '../errors.js';
 import { DEFAULT_CLOCK_TOLERANCE } from '../lib/claims.js';
 import { computeQsh } from '../qsh/hash.js';
 import type { QshMode } from '../request/types.js';
@@ -8,6 +8,7 @@ import { MemoryStore } from '../store/memory.js';
 import { createJwt } from '../token/create.js';
 import { decodeUnverified } from '../token/decode.js';
 import { explainQsh } from './explain.js';
+import { runImportAce } from './import-ace.js';
 import { escapeControls, escapeControlsKeepingLines } from './terminal-text.js';
 
 /** Where the CLI writes and what it reads from its environment; tests pass their own. */
@@ -30,6 +31,9 @@ export const USAGE = `usage: connect-jwt <command> [options]
   explain [TOKEN] --method M --url URL [--base-url B]
                                                      the canonical request and qsh; given a token,
                                                      whether its qsh matches and why not
+  import-ace --from ACE_STORE --to STORE [--dry-run] [--overwrite] [--table T] [--encryption-key K]
+                                                     copy atlassian-connect-express installations into a
+                                                     connect-jwt store (needs @connect-jwt/ace-import)
 
 The secret may also come from the CONNECT_JWT_SECRET environment variable.
 `;
@@ -206,8 +210,13 @@ export async function main(argv: string[], given: CliIo): Promise<number> {
     stderr: (text) => given.stderr(escapeControlsKeepingLines(text)),
   };
   try {
+    if (argv[0] === 'import-ace') return await runImportAce(argv.slice(1), io);
     return await run(argv, io);
   } catch (error) {
+    if (error instanceof MissingPackageError) {
+      io.stderr(`connect-jwt: ${error.message}\n`);
+      return 1;
+    }
     if (error instanceof ConnectJwtError) {
       io.stderr(`invalid: ${error.code}: ${error.message}\n`);
       if (error instanceof QshMismatchError && error.canonicalRequest !== '') {

@@ -1,0 +1,12 @@
+export type { ImportAceIo } from './cli.js';
+export { IMPORT_ACE_USAGE, importAceCommand } from './cli.js';
+export type { ImportPlan, PlanEntry, PlanOptions } from './plan.js';
+export { planImport } from './plan.js';
+export { countActions, formatReport } from './report.js';
+export type { ImportAceOptions, ImportAceReport } from './run.js';
+export { ImportTargetError, importAce } from './run.js';
+export type { AceSourceOptions } from './sources/open.js';
+export { openAceSource } from './sources/open.js';
+export type { AceClientInfo, AceInstallationLink, AceSnapshot, AceSource } from './sources/types.js';
+export { AceSourceError } from './sources/types.js';
+export { writePlan } from './write.js';
