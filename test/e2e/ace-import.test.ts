@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listen, type RunningServer } from '@connect-jwt/adapter-test-suite';
 import { createJwt, encryptedStore, type SecretStore, storeFromUrl } from '@connect-jwt/core';
 import { atlassianJwt as expressJwt } from '@connect-jwt/express';
 import { atlassianJwt as fastifyJwt } from '@connect-jwt/fastify';
@@ -31,7 +32,6 @@ import {
   temporaryDatabase,
 } from '../../packages/ace-import/test/support/ace-stores.js';
 import { main } from '../../packages/core/src/cli/main.js';
-import { listen, type RunningServer } from '../helpers/listen.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'connect-jwt-ace-import-'));
 const cleanUps: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];

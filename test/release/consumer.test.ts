@@ -131,6 +131,24 @@ describe('a consumer project on the current frameworks', () => {
     // The hash as the atlassian-jwt package computes it: proves the CLI ran is ours, not a namesake.
     expect(stdout).toContain(createQueryStringHash(fromMethodAndUrl('GET', url)));
   });
+
+  it("runs connect-jwt import-ace from core's CLI, which loads @connect-jwt/ace-import only then", () => {
+    expect(project.run('npx', ['connect-jwt', 'import-ace', '--help']).stdout).toContain(
+      'usage: connect-jwt import-ace --from <ACE store> --to <connect-jwt store>',
+    );
+    // project.run throws on a non-zero exit, with the exit code and both outputs in the message.
+    const unreachable = [
+      'connect-jwt',
+      'import-ace',
+      '--from',
+      'redis://127.0.0.1:1/0',
+      '--to',
+      'sqlite:imported.sqlite',
+    ];
+    expect(() => project.run('npx', unreachable)).toThrow(
+      /\(exit 1,[\s\S]*connect-jwt import-ace: cannot read the ACE store at redis:\/\/127\.0\.0\.1:1\/0: /,
+    );
+  });
 });
 
 describe('a consumer project on the oldest Express and Koa the peer ranges claim', () => {

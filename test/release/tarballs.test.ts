@@ -59,6 +59,7 @@ function lint(bin: string, args: string[]): { status: number | null; output: str
 describe('npm run pack', () => {
   it('writes one tarball per public package, all at one version', () => {
     expect(names).toEqual([
+      '@connect-jwt/ace-import',
       '@connect-jwt/core',
       '@connect-jwt/express',
       '@connect-jwt/fastify',

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MissingPackageError, parseStoreUrl, redactUrl, type SecretStore, storeFromUrl } from '../../src/index.js';
 import { importOptionalPackage } from '../../src/lib/optional-package.js';
@@ -79,30 +78,34 @@ describe('a store package that is not installed', () => {
     );
   });
 
-  // Outside the test runner's aliases: core as installed (pnpm lets it see none of the store
-  // packages), from a directory whose project has none installed, then from one that has it.
+  // An application with only core installed (core's built output, as npm would lay it out), outside
+  // the repository and the test runner's aliases: the store package is not found, then it is,
+  // through resolveFrom, from a project that has it.
   it('says so from a real process, and loads it from resolveFrom when that project has it', () => {
-    const core = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+    const app = join(dir, 'app');
+    const installed = join(app, 'node_modules/@connect-jwt/core');
+    const coreDir = fileURLToPath(new URL('../../', import.meta.url));
+    cpSync(join(coreDir, 'dist'), join(installed, 'dist'), { recursive: true });
+    cpSync(join(coreDir, 'package.json'), join(installed, 'package.json'));
+    symlinkSync(realpathSync(join(coreDir, 'node_modules/jose')), join(app, 'node_modules/jose'));
     const examples = fileURLToPath(new URL('../../../../examples/shared/', import.meta.url));
     const script = `
-      import { storeFromUrl } from ${JSON.stringify(core)};
+      import { storeFromUrl } from '@connect-jwt/core';
       const from = process.argv[1] === '-' ? undefined : process.argv[1];
       try {
         const store = await storeFromUrl('redis://127.0.0.1:1/0', { resolveFrom: from });
         console.log('loaded', store.constructor.name);
       } catch (error) { console.log(error.code, error.message); }`;
-    // By path: the child runs in a directory where `tsx` cannot be resolved by name.
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
     const run = (from: string) =>
-      spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script, from], {
-        cwd: dir,
+      spawnSync(process.execPath, ['--input-type=module', '-e', script, from], {
+        cwd: app,
         // pnpm's script runner sets NODE_PATH to its hidden hoisting directory, where every package is.
         env: { ...process.env, NODE_PATH: '' },
         encoding: 'utf8',
         timeout: 60_000,
       });
     const missing = run('-');
-    expect(missing.stdout.trim()).toBe(
+    expect(missing.stdout.trim(), missing.stderr).toBe(
       'ERR_PACKAGE_MISSING the store URL redis://127.0.0.1:1/0 needs the package @connect-jwt/store-redis: install it (npm install @connect-jwt/store-redis)',
     );
     const loaded = run(examples);
