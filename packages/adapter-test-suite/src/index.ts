@@ -2,6 +2,8 @@ export type { Case, Fixture, HttpRequest, Step } from './behaviour-cases.js';
 export { ADDON_BASE_URL, badOptions, cases, REALM, TENANT } from './behaviour-cases.js';
 export type { BehaviourApp } from './behaviour-suite.js';
 export { behaviourSuite } from './behaviour-suite.js';
+export type { ForgeApp, ForgeFixture } from './forge-suite.js';
+export { describeAuth, forgeSuite } from './forge-suite.js';
 export type { FormApp, FormParamsPolicy } from './form-values-suite.js';
 export { formValuesSuite } from './form-values-suite.js';
 export type { LifecycleApps } from './lifecycle-suite.js';

@@ -7,7 +7,7 @@ export type { ForgeFetchInit } from './forge/fetch.js';
 export { forgeFetch } from './forge/fetch.js';
 export type { SystemTokenCache, SystemTokenCacheOptions } from './forge/system-token-cache.js';
 export { createSystemTokenCache } from './forge/system-token-cache.js';
-export type { ForgeAuth, ForgeVerifyOptions } from './forge/types.js';
+export type { AtlassianAuth, AtlassianAuthKinds, ForgeAuth, ForgeVerifyOptions } from './forge/types.js';
 export { FORGE_INVOCATION_ISSUER, FORGE_JWKS_URL } from './forge/types.js';
 export { verifyForgeInvocation } from './forge/verify.js';
 export type { ToInstallationOptions } from './lifecycle/installation-fields.js';

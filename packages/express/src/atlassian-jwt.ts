@@ -1,7 +1,9 @@
 import { IncomingMessage } from 'node:http';
-import { type ConnectAuth, verifyRequest } from '@connect-jwt/core';
+import type { AtlassianAuth } from '@connect-jwt/core';
 import {
   type AdapterOptions,
+  type ForgeRemoteOptions,
+  forgeRemoteOptions,
   resolveAdapterOptions,
   toConnectRequest,
   toRefusalAnswer,
@@ -12,10 +14,11 @@ declare global {
   namespace Express {
     interface Request {
       /**
-       * The verified Connect request, set by `atlassianJwt()`. Typed as always present so guarded
-       * handlers read it without casts; on a route without the guard it is `undefined`.
+       * The verified request, set by `atlassianJwt()`: a ConnectAuth, or a ForgeAuth on routes that
+       * accept Forge (narrow on `kind` once AtlassianAuthKinds declares it). Typed as always present
+       * so guarded handlers read it without casts; on a route without the guard it is `undefined`.
        */
-      atlassian: ConnectAuth;
+      atlassian: AtlassianAuth;
     }
   }
 }
@@ -29,12 +32,12 @@ export type AtlassianJwtOptions = AdapterOptions;
  * computed from `req.originalUrl`, the target the product signed.
  */
 export function atlassianJwt(options?: AtlassianJwtOptions): RequestHandler {
-  const { verify, passError, ...refusal } = resolveAdapterOptions(options, 'atlassianJwt');
+  const { authenticate, passError, ...refusal } = resolveAdapterOptions(options, 'atlassianJwt');
   return function atlassianJwtMiddleware(req: Request, res: Response, next: NextFunction): void {
     const request = toConnectRequest(req.method, req.originalUrl, req.headers, req.body);
-    verifyRequest(request, verify).then(
+    authenticate(request).then(
       (auth) => {
-        rememberAuth(req, auth);
+        rememberAuth(req, auth as AtlassianAuth);
         next();
       },
       (error: unknown) => {
@@ -44,6 +47,11 @@ export function atlassianJwt(options?: AtlassianJwtOptions): RequestHandler {
       },
     );
   };
+}
+
+/** Accepts Forge Invocation Tokens only: `app.post('/forge/events', forgeRemote({ appId }), handler)`. */
+export function forgeRemote(options: ForgeRemoteOptions): RequestHandler {
+  return atlassianJwt(forgeRemoteOptions(options));
 }
 
 // Express swaps the prototype of every request (Object.setPrototypeOf), after which adding an own
@@ -56,7 +64,7 @@ const AUTH = Symbol('connect-jwt.auth');
 type WithLocals = { res?: { locals?: Record<symbol, unknown> } };
 let lastPrototype: object | null = null;
 
-function rememberAuth(req: Request, auth: ConnectAuth): void {
+function rememberAuth(req: Request, auth: AtlassianAuth): void {
   const prototype = Object.getPrototypeOf(req) as object | null;
   if (prototype === lastPrototype || defineAccessorBelow(prototype)) lastPrototype = prototype;
   // With the accessor in place this assignment runs its setter; otherwise it is a plain property.
@@ -76,7 +84,7 @@ function defineAccessorBelow(prototype: object | null): boolean {
       get(this: WithLocals) {
         return this.res?.locals?.[AUTH];
       },
-      set(this: WithLocals, value: ConnectAuth) {
+      set(this: WithLocals, value: AtlassianAuth) {
         const locals = this.res?.locals;
         if (locals) locals[AUTH] = value;
         else Object.defineProperty(this, 'atlassian', { value, writable: true, configurable: true, enumerable: true });

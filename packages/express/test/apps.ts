@@ -2,6 +2,8 @@
 import {
   ADDON_BASE_URL,
   type BehaviourApp,
+  describeAuth,
+  type ForgeApp,
   type FormApp,
   type LifecycleApps,
   listen,
@@ -9,7 +11,7 @@ import {
   storeWithTenant,
   WHOAMI,
 } from '@connect-jwt/adapter-test-suite';
-import { atlassianJwt, connectLifecycle } from '@connect-jwt/express';
+import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/express';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 
 interface ErrorLike {
@@ -73,4 +75,16 @@ const forms: FormApp = async (formParams) => {
   return listen(app.listen(0, '127.0.0.1'));
 };
 
-export const expressApps = { behaviour, lifecycle, forms };
+const forge: ForgeApp = async ({ forge: options, store }) => {
+  const app = express();
+  const describe = (req: Request, res: Response) => {
+    res.json(describeAuth(req.atlassian));
+  };
+  app.post('/forge/events', forgeRemote({ ...options, store }), describe);
+  app.post('/forge/production', forgeRemote({ ...options, store, environments: ['PRODUCTION'] }), describe);
+  app.get('/api/both', atlassianJwt({ qsh: 'context', store, forge: options }), describe);
+  app.get('/api/connect', atlassianJwt({ qsh: 'context', store }), describe);
+  return listen(app.listen(0, '127.0.0.1'));
+};
+
+export const expressApps = { behaviour, lifecycle, forms, forge };

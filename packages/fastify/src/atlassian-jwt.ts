@@ -1,4 +1,4 @@
-import { type ConnectAuth, verifyRequest } from '@connect-jwt/core';
+import type { AtlassianAuth } from '@connect-jwt/core';
 import {
   type AdapterOptions,
   type ResolvedAdapterOptions,
@@ -26,10 +26,11 @@ export type AtlassianJwtHook = onRequestAsyncHookHandler;
 declare module 'fastify' {
   interface FastifyRequest {
     /**
-     * The verified Connect request. Typed as always present so guarded handlers read it
-     * without casts; on a route without the check it is `null`.
+     * The verified request: a ConnectAuth, or a ForgeAuth on routes that accept Forge (narrow on
+     * `kind` once AtlassianAuthKinds declares it). Typed as always present so guarded handlers
+     * read it without casts; on a route without the check it is `null`.
      */
-    atlassian: ConnectAuth;
+    atlassian: AtlassianAuth;
   }
   interface FastifyInstance {
     atlassianJwt: {
@@ -47,11 +48,11 @@ const GUARD = Symbol('connect-jwt.guard');
 // The check a route gets, resolved once: a hook, or null for a route the plugin leaves alone.
 const ROUTE_CHECK = Symbol('connect-jwt.route-check');
 
-function createHook({ verify, passError, ...refusal }: ResolvedAdapterOptions): AtlassianJwtHook {
+function createHook({ authenticate: verify, passError, ...refusal }: ResolvedAdapterOptions): AtlassianJwtHook {
   const hook = async function authenticate(request: FastifyRequest, reply: FastifyReply) {
     try {
       const connectRequest = toConnectRequest(request.method, request.url, request.headers, request.body);
-      request.atlassian = await verifyRequest(connectRequest, verify);
+      request.atlassian = (await verify(connectRequest)) as AtlassianAuth;
     } catch (error) {
       if (passError) throw error;
       const answer = toRefusalAnswer(error, request.headers.accept, refusal);
@@ -80,7 +81,8 @@ const plugin: FastifyPluginAsync<AtlassianJwtOptions> = async (fastify, options)
     );
   };
 
-  fastify.decorateRequest('atlassian', null as unknown as ConnectAuth);
+  // `null` until a check sets it; `never` fits whatever kinds AtlassianAuthKinds declares.
+  fastify.decorateRequest('atlassian', null as never);
   fastify.decorate('atlassianJwt', {
     guard: (routeOptions?: AtlassianJwtRouteOptions) =>
       createHook(resolveAdapterOptions({ ...pluginOptions, ...routeOptions }, 'atlassianJwt.guard')),

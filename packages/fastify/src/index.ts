@@ -1,4 +1,4 @@
-export type { ConnectAuth } from '@connect-jwt/core';
+export type { AtlassianAuth, AtlassianAuthKinds, ConnectAuth, ForgeAuth } from '@connect-jwt/core';
 export {
   type AtlassianJwtHook,
   type AtlassianJwtOptions,

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import {
   ADDON_BASE_URL,
   type BehaviourApp,
+  describeAuth,
+  type ForgeApp,
   type LifecycleApps,
   REALM,
   type RunningServer,
@@ -72,4 +74,20 @@ const lifecycle: LifecycleApps = {
   },
 };
 
-export const fastifyApps = { behaviour, lifecycle };
+// Plugin options hold the Forge settings for a scope; per-route config narrows a route to FITs.
+const forge: ForgeApp = async ({ forge: options, store }) => {
+  const app = Fastify();
+  await app.register(atlassianJwt, { qsh: 'context', store, forge: options });
+  const describe = async (request: FastifyRequest) => describeAuth(request.atlassian);
+  app.post('/forge/events', { config: { atlassianJwt: { accept: 'forge' } } }, describe);
+  app.post(
+    '/forge/production',
+    { config: { atlassianJwt: { accept: 'forge', forge: { ...options, environments: ['PRODUCTION'] } } } },
+    describe,
+  );
+  app.get('/api/both', describe);
+  app.get('/api/connect', { config: { atlassianJwt: { accept: 'connect' } } }, describe);
+  return listenFastify(app);
+};
+
+export const fastifyApps = { behaviour, lifecycle, forge };

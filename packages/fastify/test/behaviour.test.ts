@@ -1,5 +1,6 @@
-import { behaviourSuite, lifecycleSuite } from '@connect-jwt/adapter-test-suite';
+import { behaviourSuite, forgeSuite, lifecycleSuite } from '@connect-jwt/adapter-test-suite';
 import { fastifyApps } from './apps.js';
 
 behaviourSuite('fastify', fastifyApps.behaviour);
 lifecycleSuite('fastify', fastifyApps.lifecycle);
+forgeSuite('fastify', fastifyApps.forge);

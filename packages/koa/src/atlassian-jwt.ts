@@ -1,6 +1,8 @@
-import { type ConnectAuth, verifyRequest } from '@connect-jwt/core';
+import type { AtlassianAuth } from '@connect-jwt/core';
 import {
   type AdapterOptions,
+  type ForgeRemoteOptions,
+  forgeRemoteOptions,
   resolveAdapterOptions,
   toConnectRequest,
   toRefusalAnswer,
@@ -10,16 +12,17 @@ import type { Middleware, ParameterizedContext } from 'koa';
 declare module 'koa' {
   interface DefaultState {
     /**
-     * The verified Connect request, set by `atlassianJwt()`. Typed as always present so guarded
-     * handlers read it without casts; on a route without the guard it is `undefined`.
+     * The verified request, set by `atlassianJwt()`: a ConnectAuth, or a ForgeAuth on routes that
+     * accept Forge (narrow on `kind` once AtlassianAuthKinds declares it). Typed as always present
+     * so guarded handlers read it without casts; on a route without the guard it is `undefined`.
      */
-    atlassian: ConnectAuth;
+    atlassian: AtlassianAuth;
   }
 }
 
 /** `ctx.state` after `atlassianJwt()`, for apps that type their state: `new Koa<AtlassianState>()`. */
 export interface AtlassianState {
-  atlassian: ConnectAuth;
+  atlassian: AtlassianAuth;
 }
 
 export type AtlassianJwtOptions = AdapterOptions;
@@ -31,12 +34,12 @@ export type AtlassianJwtOptions = AdapterOptions;
  * With `passError`, the ConnectJwtError is thrown for upstream error middleware (it has `status`).
  */
 export function atlassianJwt(options?: AtlassianJwtOptions): Middleware<AtlassianState> {
-  const { verify, passError, ...refusal } = resolveAdapterOptions(options, 'atlassianJwt');
+  const { authenticate, passError, ...refusal } = resolveAdapterOptions(options, 'atlassianJwt');
   return async function atlassianJwtMiddleware(ctx: ParameterizedContext<AtlassianState>, next) {
     const body = (ctx.request as { body?: unknown }).body;
-    let auth: ConnectAuth;
+    let auth: AtlassianAuth;
     try {
-      auth = await verifyRequest(toConnectRequest(ctx.method, ctx.originalUrl, ctx.headers, body), verify);
+      auth = (await authenticate(toConnectRequest(ctx.method, ctx.originalUrl, ctx.headers, body))) as AtlassianAuth;
     } catch (error) {
       if (passError) throw error;
       const answer = toRefusalAnswer(error, ctx.headers.accept, refusal);
@@ -48,4 +51,9 @@ export function atlassianJwt(options?: AtlassianJwtOptions): Middleware<Atlassia
     ctx.state.atlassian = auth;
     await next();
   };
+}
+
+/** Accepts Forge Invocation Tokens only: `router.post('/forge/events', forgeRemote({ appId }), handler)`. */
+export function forgeRemote(options: ForgeRemoteOptions): Middleware<AtlassianState> {
+  return atlassianJwt(forgeRemoteOptions(options));
 }

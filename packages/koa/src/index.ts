@@ -1,3 +1,4 @@
-export type { ConnectAuth } from '@connect-jwt/core';
-export { type AtlassianJwtOptions, type AtlassianState, atlassianJwt } from './atlassian-jwt.js';
+export type { AtlassianAuth, AtlassianAuthKinds, ConnectAuth, ForgeAuth } from '@connect-jwt/core';
+export type { ForgeRemoteOptions } from '@connect-jwt/core/adapter';
+export { type AtlassianJwtOptions, type AtlassianState, atlassianJwt, forgeRemote } from './atlassian-jwt.js';
 export { type ConnectLifecycleOptions, connectLifecycle } from './lifecycle.js';

@@ -2,6 +2,8 @@
 import {
   ADDON_BASE_URL,
   type BehaviourApp,
+  describeAuth,
+  type ForgeApp,
   type FormApp,
   type LifecycleApps,
   listen,
@@ -9,7 +11,7 @@ import {
   storeWithTenant,
   WHOAMI,
 } from '@connect-jwt/adapter-test-suite';
-import { atlassianJwt, connectLifecycle } from '@connect-jwt/koa';
+import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/koa';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -84,4 +86,18 @@ const forms: FormApp = async (formParams) => {
   return listen(app.listen(0, '127.0.0.1'));
 };
 
-export const koaApps = { behaviour, lifecycle, forms };
+const forge: ForgeApp = async ({ forge: options, store }) => {
+  const app = new Koa();
+  const router = new Router();
+  const describe = (ctx: Koa.ParameterizedContext) => {
+    ctx.body = describeAuth(ctx.state.atlassian);
+  };
+  router.post('/forge/events', forgeRemote({ ...options, store }), describe);
+  router.post('/forge/production', forgeRemote({ ...options, store, environments: ['PRODUCTION'] }), describe);
+  router.get('/api/both', atlassianJwt({ qsh: 'context', store, forge: options }), describe);
+  router.get('/api/connect', atlassianJwt({ qsh: 'context', store }), describe);
+  app.use(router.routes());
+  return listen(app.listen(0, '127.0.0.1'));
+};
+
+export const koaApps = { behaviour, lifecycle, forms, forge };

@@ -1,3 +1,4 @@
+import type { ConnectAuth } from '../request/types.js';
 import type { Installation, SecretStore } from '../store/types.js';
 
 /** The JWKS Forge signs invocation tokens with, for every app and every environment. */
@@ -48,3 +49,21 @@ export interface ForgeAuth {
   /** The Connect installation of the same site, when a store was given and holds it. */
   installation?: Installation;
 }
+
+/**
+ * The kinds of verified request an adapter may put on `req.atlassian`, by `kind`. Connect only by
+ * default, so existing code reads `req.atlassian.clientKey` as before. An app whose routes accept
+ * Forge Invocation Tokens adds the Forge kind once, and then narrows on `kind`:
+ *
+ * ```ts
+ * declare module '@connect-jwt/core' {
+ *   interface AtlassianAuthKinds { forge: ForgeAuth }
+ * }
+ * ```
+ */
+export interface AtlassianAuthKinds {
+  connect: ConnectAuth;
+}
+
+/** What `req.atlassian` holds: a ConnectAuth, or (once declared in AtlassianAuthKinds) a ForgeAuth. */
+export type AtlassianAuth = AtlassianAuthKinds[keyof AtlassianAuthKinds];

@@ -17,10 +17,14 @@ const DEFAULT_REALM = 'atlassian-connect';
 
 /**
  * What an adapter answers for a failed check: the error's status, a JSON `{ code, message }`
- * and, on 401, a `WWW-Authenticate: JWT` challenge. Anything that is not a ConnectJwtError is
+ * and, on 401, a `WWW-Authenticate` challenge (`JWT`, or `Bearer` on a Forge-only route). Anything that is not a ConnectJwtError is
  * an internal fault and is answered 500 without its message (it could hold anything).
  */
-export function toErrorResponse(error: unknown, realm = DEFAULT_REALM): HttpAnswer & { body: ErrorBody } {
+export function toErrorResponse(
+  error: unknown,
+  realm = DEFAULT_REALM,
+  scheme: 'JWT' | 'Bearer' = 'JWT',
+): HttpAnswer & { body: ErrorBody } {
   if (!isConnectJwtError(error)) {
     return {
       status: 500,
@@ -30,7 +34,7 @@ export function toErrorResponse(error: unknown, realm = DEFAULT_REALM): HttpAnsw
   }
   const typed = error as ConnectJwtError;
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-  if (typed.status === 401) headers['www-authenticate'] = `JWT realm="${realm.replace(/["\\]/g, '')}"`;
+  if (typed.status === 401) headers['www-authenticate'] = `${scheme} realm="${realm.replace(/["\\]/g, '')}"`;
   if (typed.status === 503) headers['retry-after'] = '1';
   return { status: typed.status, headers, body: { code: typed.code, message: typed.message } };
 }

@@ -1,5 +1,8 @@
-import type { VerifyOptions } from '../request/types.js';
-import { validateVerifyOptions } from '../request/verify.js';
+import { hasBearerToken } from '../forge/extract.js';
+import type { ForgeAuth, ForgeVerifyOptions } from '../forge/types.js';
+import { resolveForgeOptions, verifyWithResolved } from '../forge/verify.js';
+import type { ConnectAuth, ConnectRequest, VerifyOptions } from '../request/types.js';
+import { validateVerifyOptions, verifyRequest } from '../request/verify.js';
 import { getDefaultStore } from '../store/default.js';
 import { rememberOnceIn } from '../store/remember.js';
 import type { Installation, SecretStore } from '../store/types.js';
@@ -19,6 +22,29 @@ export interface AdapterOptions extends Omit<VerifyOptions, 'store'> {
    * a function, your own page's HTML; `false`, the JSON body. API clients always get the JSON.
    */
   refusalPage?: boolean | RefusalPageRenderer | undefined;
+  /**
+   * Accept Forge Invocation Tokens (`Authorization: Bearer`) too: the app's Forge settings. Without
+   * it a route accepts Connect JWTs only, exactly as before. The adapter's `store` is passed on, so
+   * a Forge call finds the Connect installation of its site.
+   */
+  forge?: ForgeVerifyOptions | undefined;
+  /** Which tokens the route takes: default `connect` without `forge`, `both` with it (told apart by the auth scheme). */
+  accept?: AcceptedTokens | undefined;
+}
+
+export type AcceptedTokens = 'connect' | 'forge' | 'both';
+
+/** What `forgeRemote(options)` takes in every adapter: the Forge settings, and how refusals are handed on. */
+export interface ForgeRemoteOptions extends ForgeVerifyOptions {
+  passError?: boolean | undefined;
+  realm?: string | undefined;
+}
+
+/** `forgeRemote(options)` is `atlassianJwt()` taking Forge Invocation Tokens only. */
+export function forgeRemoteOptions(options: ForgeRemoteOptions): AdapterOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError('forgeRemote: options are required');
+  const { passError, realm, ...forge } = options;
+  return { forge, accept: 'forge', passError, realm, store: forge.store };
 }
 
 /** Adapter options after defaults and validation, ready for every request. */
@@ -27,6 +53,10 @@ export interface ResolvedAdapterOptions {
   passError: boolean;
   realm: string | undefined;
   refusalPage: RefusalPageRenderer | false;
+  /** The 401 challenge: `Bearer` on a Forge-only route, `JWT` otherwise. */
+  challenge: 'JWT' | 'Bearer';
+  /** Verifies a request as the route accepts it: what every adapter calls. */
+  authenticate(request: ConnectRequest): Promise<ConnectAuth | ForgeAuth>;
 }
 
 const VERIFY_KEYS = ['baseUrl', 'qsh', 'clockTolerance', 'maxTokenAge', 'maxTokenLength', 'formParams'] as const;
@@ -56,12 +86,44 @@ export function resolveAdapterOptions(options: AdapterOptions | undefined, calle
     if (given[key] !== undefined) Object.assign(verify, { [key]: given[key] });
   }
   validateVerifyOptions(verify, caller);
+  const accept = given.accept ?? (given.forge === undefined ? 'connect' : 'both');
+  if (accept !== 'connect' && accept !== 'forge' && accept !== 'both') {
+    throw new TypeError(`${caller}: options.accept must be 'connect', 'forge' or 'both'`);
+  }
+  if (accept !== 'connect' && given.forge === undefined) {
+    throw new TypeError(`${caller}: options.forge (at least { appId }) is required to accept Forge tokens`);
+  }
   return {
     verify,
     passError: given.passError ?? false,
     realm: given.realm,
-    refusalPage: refusalPage === true ? renderRefusalPage : refusalPage,
+    // Forge treats any non-2xx as an error and wants JSON: a Forge-only route never answers a page.
+    refusalPage:
+      accept === 'forge' || refusalPage === false ? false : refusalPage === true ? renderRefusalPage : refusalPage,
+    challenge: accept === 'forge' ? 'Bearer' : 'JWT',
+    authenticate: authenticatorFor(accept, verify, given.forge, caller),
   };
+}
+
+function authenticatorFor(
+  accept: AcceptedTokens,
+  verify: VerifyOptions,
+  forgeOptions: ForgeVerifyOptions | undefined,
+  caller: string,
+): (request: ConnectRequest) => Promise<ConnectAuth | ForgeAuth> {
+  const connect = (request: ConnectRequest) => verifyRequest(request, verify);
+  if (accept === 'connect' || forgeOptions === undefined) return connect;
+  if (forgeOptions === null || typeof forgeOptions !== 'object') {
+    throw new TypeError(`${caller}: options.forge must be an object with the app's appId`);
+  }
+  // The route's store finds the Connect installation of a Forge call's site, when it can look one up.
+  const store =
+    forgeOptions.store ?? (typeof verify.store.getByInstallationId === 'function' ? verify.store : undefined);
+  const forge = resolveForgeOptions({ ...forgeOptions, store }, `${caller} (options.forge)`);
+  const forgeOnly = (request: ConnectRequest) => verifyWithResolved(request, forge);
+  if (accept === 'forge') return forgeOnly;
+  // The scheme decides: `Bearer` is Forge's, `JWT` and `?jwt=` are Connect's.
+  return (request) => (hasBearerToken(request) ? forgeOnly(request) : connect(request));
 }
 
 /**
@@ -74,4 +136,6 @@ const defaultStoreView: SecretStore = {
   delete: (clientKey: string): Promise<void> => getDefaultStore().delete(clientKey),
   rememberOnce: (key: string, value: string, ttlMs: number): Promise<string> =>
     rememberOnceIn(getDefaultStore(), key, value, ttlMs),
+  getByInstallationId: async (installationId: string): Promise<Installation | undefined> =>
+    getDefaultStore().getByInstallationId?.(installationId),
 };

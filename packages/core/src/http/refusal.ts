@@ -13,6 +13,8 @@ export interface RefusalOptions {
   realm?: string | undefined;
   /** The page for a person's browser, or `false` for JSON to everyone. */
   refusalPage: RefusalPageRenderer | false;
+  /** The 401 challenge's scheme: `JWT` (Connect, the default) or `Bearer` (a Forge-only route). */
+  challenge?: 'JWT' | 'Bearer' | undefined;
 }
 
 // Longer Accept headers are not worth parsing: a real browser's is a few hundred characters.
@@ -56,7 +58,7 @@ export function toRefusalAnswer(
   accept: string | string[] | undefined,
   options: RefusalOptions,
 ): RefusalAnswer {
-  const answer = toErrorResponse(error, options.realm);
+  const answer = toErrorResponse(error, options.realm, options.challenge);
   if (options.refusalPage === false) {
     return { status: answer.status, headers: answer.headers, body: JSON.stringify(answer.body) };
   }

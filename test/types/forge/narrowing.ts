@@ -1,0 +1,70 @@
+// Type-checked by `pnpm build` (never run): an app that accepts Forge declares the Forge kind
+// once, and then `req.atlassian` narrows on `kind` without casts in Express, Koa and Fastify.
+import type { ConnectAuth, ForgeAuth } from '@connect-jwt/core';
+import { forgeRemote as expressForge, atlassianJwt as expressJwt } from '@connect-jwt/express';
+import { atlassianJwt as fastifyJwt } from '@connect-jwt/fastify';
+import { forgeRemote as koaForge, atlassianJwt as koaJwt } from '@connect-jwt/koa';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+
+declare module '@connect-jwt/core' {
+  interface AtlassianAuthKinds {
+    forge: ForgeAuth;
+  }
+}
+
+/** Compiles only when A and B are the same type (`any` does not pass). */
+type Exact<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function expectExact<A, B>(_proof: Exact<A, B>): void {}
+
+const appId = 'ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000000';
+
+export function expressNarrowing(): void {
+  const app = express();
+  app.get('/both', expressJwt({ qsh: 'context', forge: { appId } }), (req, res) => {
+    const auth = req.atlassian;
+    expectExact<typeof auth, ConnectAuth | ForgeAuth>(true);
+    if (auth.kind === 'forge') {
+      expectExact<typeof auth, ForgeAuth>(true);
+      res.json({ installationId: auth.installationId, apiBaseUrl: auth.apiBaseUrl });
+      return;
+    }
+    expectExact<typeof auth, ConnectAuth>(true);
+    res.json({ clientKey: auth.clientKey });
+  });
+  app.post('/forge', expressForge({ appId }), (req, res) => {
+    // @ts-expect-error: not narrowed yet, clientKey is Connect's
+    const clientKey: string = req.atlassian.clientKey;
+    res.json({ clientKey });
+  });
+}
+
+export function koaNarrowing(): void {
+  const app = new Koa();
+  app.use(koaJwt({ forge: { appId } }));
+  app.use(koaForge({ appId }));
+  app.use((ctx) => {
+    const auth = ctx.state.atlassian;
+    if (auth.kind === 'connect') {
+      expectExact<typeof auth.clientKey, string>(true);
+      ctx.body = { clientKey: auth.clientKey };
+    } else {
+      expectExact<typeof auth.environment, { type: string; id: string }>(true);
+      ctx.body = { installationId: auth.installationId };
+    }
+  });
+}
+
+export async function fastifyNarrowing(): Promise<void> {
+  const app = Fastify();
+  await app.register(fastifyJwt, { forge: { appId } });
+  app.post('/forge', { config: { atlassianJwt: { accept: 'forge' } } }, async (request) => {
+    const auth = request.atlassian;
+    if (auth.kind !== 'forge') return { unexpected: auth.clientKey };
+    expectExact<typeof auth.systemToken, string | undefined>(true);
+    return { installationId: auth.installationId };
+  });
+  // @ts-expect-error: accept takes only 'connect', 'forge' or 'both'
+  app.get('/x', { config: { atlassianJwt: { accept: 'forge-only' } } }, async () => ({}));
+}
