@@ -198,4 +198,20 @@ describe.each(EXAMPLES)('the %s example in a browser', (name, appKey, start) => 
     expect(apiCalls).toEqual([]);
     expect(errors).toEqual([]);
   });
+
+  it('says so in words when opened outside the product, with no host to answer getToken()', async () => {
+    const { product } = await startInstalled(start);
+    const context = await browser.newContext();
+    cleanUps.push(() => context.close());
+    await routeAllJs(context);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // The signed iframe URL opened as a top-level page: valid token, but no parent window to talk to.
+    await page.goto(await product.iframeUrl('/hello'));
+    const error = page.locator('#error');
+    await page.locator('body[data-state="error"]').waitFor({ timeout: SETTLE_MS });
+    expect(await error.textContent()).toMatch(/no context token \(all\.js: this page is not inside a product iframe/);
+    expect(errors).toEqual([]);
+  });
 });
