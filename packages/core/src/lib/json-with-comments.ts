@@ -5,45 +5,21 @@ function endOfString(text: string, start: number): number {
   return i + 1;
 }
 
-function withoutComments(text: string): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    if (text[i] === '"') {
-      const end = endOfString(text, i);
-      out += text.slice(i, end);
-      i = end;
-    } else if (text.startsWith('//', i)) {
-      while (i < text.length && text[i] !== '\n') i++;
+/** Index of the next character that is neither whitespace nor inside a comment. */
+function skipSpaceAndComments(text: string, start: number): number {
+  let i = start;
+  for (;;) {
+    while (i < text.length && /\s/.test(text[i] as string)) i++;
+    if (text.startsWith('//', i)) {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end;
     } else if (text.startsWith('/*', i)) {
       const end = text.indexOf('*/', i + 2);
       i = end === -1 ? text.length : end + 2;
     } else {
-      out += text[i];
-      i++;
+      return i;
     }
   }
-  return out;
-}
-
-function withoutTrailingCommas(text: string): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    if (text[i] === '"') {
-      const end = endOfString(text, i);
-      out += text.slice(i, end);
-      i = end;
-      continue;
-    }
-    if (text[i] === ',' && /^\s*[}\]]/.test(text.slice(i + 1, i + 200))) {
-      i++;
-      continue;
-    }
-    out += text[i];
-    i++;
-  }
-  return out;
 }
 
 /**
@@ -52,5 +28,24 @@ function withoutTrailingCommas(text: string): string {
  * the `//` of a URL inside quotes is not a comment.
  */
 export function parseJsonWithComments(text: string): unknown {
-  return JSON.parse(withoutTrailingCommas(withoutComments(text)));
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const char = text[i] as string;
+    if (char === '"') {
+      const end = endOfString(text, i);
+      out += text.slice(i, end);
+      i = end;
+    } else if (text.startsWith('//', i) || text.startsWith('/*', i)) {
+      i = skipSpaceAndComments(text, i);
+      out += ' ';
+    } else if (char === ',' && '}]'.includes(text[skipSpaceAndComments(text, i + 1)] ?? 'x')) {
+      // JSON5's trailing comma: dropped, the closing bracket follows.
+      i++;
+    } else {
+      out += char;
+      i++;
+    }
+  }
+  return JSON.parse(out);
 }

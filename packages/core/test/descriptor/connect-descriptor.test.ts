@@ -79,7 +79,7 @@ describe('connectDescriptor placeholders', () => {
   it('keeps "//" inside strings and drops comments and trailing commas', () => {
     const text = `{ "key": "k", /* block */ "baseUrl": "{{localBaseUrl}}", // line
       "links": { "self": "https://x.example.com//a" },
-      "authentication": { "type": "jwt", },
+      "authentication": { "type": "jwt", /* a comment before the bracket */ },
       "lifecycle": { "installed": "/installed" },
       "apiMigrations": { "signed-install": true },
       "description": "a, }",
