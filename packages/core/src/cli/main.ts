@@ -8,6 +8,7 @@ import { MemoryStore } from '../store/memory.js';
 import { createJwt } from '../token/create.js';
 import { decodeUnverified } from '../token/decode.js';
 import { explainQsh } from './explain.js';
+import { explainForgeToken, isForgeToken } from './explain-forge.js';
 import { runImportAce } from './import-ace.js';
 import { escapeControls, escapeControlsKeepingLines } from './terminal-text.js';
 
@@ -31,6 +32,9 @@ export const USAGE = `usage: connect-jwt <command> [options]
   explain [TOKEN] --method M --url URL [--base-url B]
                                                      the canonical request and qsh; given a token,
                                                      whether its qsh matches and why not
+  explain FIT --app-id ID [--environment TYPE] [--clock-tolerance SEC]
+                                                     a Forge Invocation Token: which check fails and
+                                                     why (expected vs got aud, iss, environment, time)
   import-ace --from ACE_STORE --to STORE [--dry-run] [--overwrite] [--table T] [--encryption-key K]
                                                      copy atlassian-connect-express installations into a
                                                      connect-jwt store (needs @connect-jwt/ace-import)
@@ -52,6 +56,8 @@ const OPTIONS = {
   sub: { type: 'string' },
   qsh: { type: 'string' },
   'clock-tolerance': { type: 'string' },
+  'app-id': { type: 'string', multiple: true },
+  environment: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -87,7 +93,7 @@ function tokenArgument(positionals: string[], optional = false): string | undefi
   if (positionals.length > 2) throw new UsageError(`unexpected argument: ${positionals[2]}`);
   if (token === undefined && !optional) throw new UsageError('a TOKEN argument is required');
   // Accept a pasted header value too.
-  return token?.replace(/^\s*JWT\s+/i, '').trim();
+  return token?.replace(/^\s*(?:JWT|Bearer)\s+/i, '').trim();
 }
 
 function describeTime(payload: Record<string, unknown>, nowSeconds: number): string | undefined {
@@ -151,6 +157,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${JSON.stringify({ header, payload }, null, 2)}\n`);
       const time = describeTime(payload as Record<string, unknown>, Math.floor(nowMs / 1000));
       if (time) io.stdout(line('time', time));
+      if (isForgeToken(payload as Record<string, unknown>)) {
+        io.stdout(
+          line('kind', 'a Forge token (Authorization: Bearer): explain TOKEN --app-id ID says which check fails'),
+        );
+      }
       return 0;
     }
     case 'verify': {
@@ -180,6 +191,25 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     }
     case 'explain': {
       const token = tokenArgument(positionals, true);
+      const unverified = token === undefined ? undefined : (decodeUnverified(token) as Record<string, unknown>);
+      if (token !== undefined && unverified !== undefined && isForgeToken(unverified)) {
+        const explanation = explainForgeToken(token, {
+          appIds: values['app-id'] ?? [],
+          environments: values.environment,
+          clockTolerance: seconds(values['clock-tolerance'], 'clock-tolerance') ?? DEFAULT_CLOCK_TOLERANCE,
+          nowSeconds: Math.floor(nowMs / 1000),
+        });
+        for (const [label, value] of explanation.lines) io.stdout(line(label, value));
+        const { failure } = explanation;
+        io.stdout(
+          line(
+            'result',
+            failure ? `would be refused: ${failure.code} (${failure.message})` : 'every claim check passes',
+          ),
+        );
+        io.stdout("(the signature was not checked: that needs Forge's JWKS)\n");
+        return failure ? 1 : 0;
+      }
       const method = required(values, 'method');
       const url = required(values, 'url');
       const payload = token === undefined ? undefined : (decodeUnverified(token) as Record<string, unknown>);

@@ -122,29 +122,7 @@ export async function verifyWithResolved(request: ConnectRequest, settings: Reso
   }
 
   const payload = parsed.payload;
-  if (payload.iss !== FORGE_INVOCATION_ISSUER) {
-    throw new InvalidIssuerError(`the token "iss" is not "${FORGE_INVOCATION_ISSUER}"`);
-  }
-  const appId = matchAudience(payload.aud, settings.appIds);
-  const app = objectClaim(payload, 'app');
-  if (app?.id !== undefined && (typeof app.id !== 'string' || toAppAri(app.id) !== appId)) {
-    throw new ForgeContextError('the token "app.id" is not its "aud"');
-  }
-  if (payload.exp === undefined) throw new MalformedTokenError('the token has no "exp" claim');
-  validateTimeClaims(payload, { clockTolerance: settings.clockTolerance, requireTimes: false, now: nowInSeconds() });
-
-  const installationId = app?.installationId;
-  const apiBaseUrl = app?.apiBaseUrl;
-  if (typeof installationId !== 'string' || installationId === '') {
-    throw new MalformedTokenError('the token "app.installationId" is not a string');
-  }
-  if (typeof apiBaseUrl !== 'string' || apiBaseUrl === '') {
-    throw new MalformedTokenError('the token "app.apiBaseUrl" is not a string');
-  }
-  const environment = environmentOf(app);
-  if (settings.environments !== undefined && !settings.environments.has(environment.type)) {
-    throw new ForgeContextError(`the app environment "${environment.type.slice(0, 32)}" is not allowed here`);
-  }
+  const { appId, app, installationId, apiBaseUrl, environment } = checkForgeClaims(payload, settings, nowInSeconds());
 
   const fields: Omit<ForgeAuth, 'kind'> = { appId, installationId, apiBaseUrl, environment, payload, token };
   const module = objectClaim(app, 'module');
@@ -167,6 +145,51 @@ export async function verifyWithResolved(request: ConnectRequest, settings: Reso
     if (installation !== undefined) fields.installation = installation;
   }
   return new ForgeInvocation(fields);
+}
+
+/** What the claim checks establish about a token whose signature is already verified. */
+export interface CheckedForgeClaims {
+  appId: string;
+  app: Record<string, unknown> | undefined;
+  installationId: string;
+  apiBaseUrl: string;
+  environment: { type: string; id: string };
+}
+
+/**
+ * The claim checks of a Forge Invocation Token, in the contract's order (`iss`, `aud`, `app.id`,
+ * time, `app.installationId` and `app.apiBaseUrl`, environment), throwing the first failure. Also
+ * what the CLI's `explain` runs, so it names the same failure a server would.
+ */
+export function checkForgeClaims(
+  payload: Record<string, unknown>,
+  settings: Pick<ResolvedForgeOptions, 'appIds' | 'environments' | 'clockTolerance'>,
+  now: number,
+): CheckedForgeClaims {
+  if (payload.iss !== FORGE_INVOCATION_ISSUER) {
+    throw new InvalidIssuerError(`the token "iss" is not "${FORGE_INVOCATION_ISSUER}"`);
+  }
+  const appId = matchAudience(payload.aud, settings.appIds);
+  const app = objectClaim(payload, 'app');
+  if (app?.id !== undefined && (typeof app.id !== 'string' || toAppAri(app.id) !== appId)) {
+    throw new ForgeContextError('the token "app.id" is not its "aud"');
+  }
+  if (payload.exp === undefined) throw new MalformedTokenError('the token has no "exp" claim');
+  validateTimeClaims(payload, { clockTolerance: settings.clockTolerance, requireTimes: false, now });
+
+  const installationId = app?.installationId;
+  const apiBaseUrl = app?.apiBaseUrl;
+  if (typeof installationId !== 'string' || installationId === '') {
+    throw new MalformedTokenError('the token "app.installationId" is not a string');
+  }
+  if (typeof apiBaseUrl !== 'string' || apiBaseUrl === '') {
+    throw new MalformedTokenError('the token "app.apiBaseUrl" is not a string');
+  }
+  const environment = environmentOf(app);
+  if (settings.environments !== undefined && !settings.environments.has(environment.type)) {
+    throw new ForgeContextError(`the app environment "${environment.type.slice(0, 32)}" is not allowed here`);
+  }
+  return { appId, app, installationId, apiBaseUrl, environment };
 }
 
 // An RS256 signature is the modulus size (256 bytes for 2048-bit keys, 512 for 4096): decoded into
