@@ -49,7 +49,7 @@ const request = { method: 'GET', url, headers: { authorization: `JWT ${token}` }
 const backends: Array<[string, () => SecretStore]> = [
   ['MemoryStore', () => new MemoryStore()],
   ['RedisStore', () => new RedisStore({ url: redisUrl, prefix: `connect-jwt-bench:${runId}:` })],
-  ['PostgresStore', () => new PostgresStore({ connectionString: databaseUrl, schema: `connect_jwt_bench_${runId}` })],
+  ['PostgresStore', () => new PostgresStore({ url: databaseUrl, schema: `connect_jwt_bench_${runId}` })],
   ['SqliteStore', () => new SqliteStore(join(directory, 'bench.sqlite'))],
 ];
 

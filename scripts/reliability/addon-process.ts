@@ -45,9 +45,9 @@ function openStore(): SecretStore {
       });
     case 'postgres':
       return new PostgresStore({
-        connectionString: STORE_URL,
+        url: STORE_URL,
         ...(STORE_NAMESPACE && { schema: STORE_NAMESPACE }),
-        ...(timeout && { connectTimeout: timeout, queryTimeout: timeout }),
+        ...(timeout && { connectTimeout: timeout, commandTimeout: timeout }),
       });
     default:
       throw new Error(`unknown STORE_KIND ${STORE_KIND}`);

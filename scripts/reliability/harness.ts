@@ -1,4 +1,4 @@
-// What the load and fault suites share: an example add-on in a child process, tenants installed
+// What the load and fault suites share: an example add-on in a child process, installations installed
 // through its real lifecycle route, a pool of tagged requests (valid and invalid host tokens) and
 // an autocannon run that checks every single answer against what its request should get.
 import { type ChildProcess, fork } from 'node:child_process';
@@ -112,7 +112,7 @@ export function startAddonProcess(options: AddonProcessOptions): Promise<AddonPr
   });
 }
 
-export interface Tenant {
+export interface Installation {
   clientKey: string;
   sharedSecret: string;
   accountId: string;
@@ -125,14 +125,18 @@ export async function appKeyOf(addonUrl: string): Promise<string> {
   return descriptor.key;
 }
 
-/** POSTs a signed install (RS256 by the key server's key) for a tenant; returns the response. */
+/** POSTs a signed install (RS256 by the key server's key) for a installation; returns the response. */
 export async function sendInstall(
   addonUrl: string,
   key: Parameters<typeof signInstall>[0]['key'],
   appKey: string,
-  tenant: Pick<Tenant, 'clientKey' | 'sharedSecret'>,
+  installation: Pick<Installation, 'clientKey' | 'sharedSecret'>,
 ): Promise<Response> {
-  const payload = installPayload({ key: appKey, clientKey: tenant.clientKey, sharedSecret: tenant.sharedSecret });
+  const payload = installPayload({
+    key: appKey,
+    clientKey: installation.clientKey,
+    sharedSecret: installation.sharedSecret,
+  });
   const token = signInstall({ key, addonBaseUrl: addonUrl, payload });
   return fetch(`${addonUrl}/installed`, {
     method: 'POST',
@@ -141,7 +145,7 @@ export async function sendInstall(
   });
 }
 
-export function newTenant(): Tenant {
+export function newInstallation(): Installation {
   return {
     clientKey: randomUUID(),
     sharedSecret: randomBytes(32).toString('base64url'),
@@ -149,19 +153,23 @@ export function newTenant(): Tenant {
   };
 }
 
-/** Installs `count` tenants through the add-on's own `/installed` route. */
-export async function installTenants(addonUrl: string, keyServer: KeyServer, count: number): Promise<Tenant[]> {
+/** Installs `count` installations through the add-on's own `/installed` route. */
+export async function installInstallations(
+  addonUrl: string,
+  keyServer: KeyServer,
+  count: number,
+): Promise<Installation[]> {
   const appKey = await appKeyOf(addonUrl);
-  const tenants: Tenant[] = [];
+  const installations: Installation[] = [];
   for (let i = 0; i < count; i++) {
-    const tenant = newTenant();
-    const response = await sendInstall(addonUrl, keyServer.key, appKey, tenant);
+    const installation = newInstallation();
+    const response = await sendInstall(addonUrl, keyServer.key, appKey, installation);
     if (response.status !== 204 && response.status !== 200) {
       throw new Error(`install ${i} answered ${response.status}: ${await response.text()}`);
     }
-    tenants.push(tenant);
+    installations.push(installation);
   }
-  return tenants;
+  return installations;
 }
 
 /** What a request of the pool is and what its answer must be. */
@@ -192,10 +200,10 @@ const INVALID_KINDS = [
   'no-token',
 ] as const;
 
-function iframeQuery(tenant: Tenant, n: number): string {
+function iframeQuery(installation: Installation, n: number): string {
   return (
     `xdm_e=${encodeURIComponent('https://example.atlassian.net')}&xdm_c=channel-hello&cp=&lic=none&cv=1001.0.0` +
-    `&user_id=${tenant.accountId}&n=${n}`
+    `&user_id=${installation.accountId}&n=${n}`
   );
 }
 
@@ -210,49 +218,53 @@ function garbageToken(n: number): string {
   return shapes[n % shapes.length] as string;
 }
 
-async function validEntry(addonUrl: string, tenant: Tenant, n: number): Promise<PoolEntry> {
-  const identity = { clientKey: tenant.clientKey, sharedSecret: tenant.sharedSecret, addonBaseUrl: addonUrl };
-  const common = { kind: '', valid: true, usesStore: true, status: 200, code: tenant.clientKey };
+async function validEntry(addonUrl: string, installation: Installation, n: number): Promise<PoolEntry> {
+  const identity = {
+    clientKey: installation.clientKey,
+    sharedSecret: installation.sharedSecret,
+    addonBaseUrl: addonUrl,
+  };
+  const common = { kind: '', valid: true, usesStore: true, status: 200, code: installation.clientKey };
   switch (n % 4) {
     case 0: {
       // The iframe load: token in the query, bound to the whole URL.
-      const path = `/hello?${iframeQuery(tenant, n)}`;
-      const token = await mintHostToken(identity, { url: path, accountId: tenant.accountId });
+      const path = `/hello?${iframeQuery(installation, n)}`;
+      const token = await mintHostToken(identity, { url: path, accountId: installation.accountId });
       return {
         ...common,
         kind: 'valid: iframe GET /hello (jwt in query)',
         method: 'GET',
         path: `${path}&jwt=${token}`,
         headers: {},
-        contains: tenant.accountId,
+        contains: installation.accountId,
       };
     }
     case 1: {
       const path = `/hello?n=${n}&space=a%20b`;
-      const token = await mintHostToken(identity, { url: path, accountId: tenant.accountId });
+      const token = await mintHostToken(identity, { url: path, accountId: installation.accountId });
       return {
         ...common,
         kind: 'valid: GET /hello (header)',
         method: 'GET',
         path,
         headers: { Authorization: `JWT ${token}` },
-        contains: tenant.accountId,
+        contains: installation.accountId,
       };
     }
     case 2: {
-      const token = await mintContextToken(identity, { accountId: tenant.accountId, context: { n } });
+      const token = await mintContextToken(identity, { accountId: installation.accountId, context: { n } });
       return {
         ...common,
         kind: 'valid: context token GET /api/context',
         method: 'GET',
         path: '/api/context',
         headers: { Authorization: `JWT ${token}` },
-        contains: `"clientKey":"${tenant.clientKey}"`,
+        contains: `"clientKey":"${installation.clientKey}"`,
       };
     }
     default: {
       const path = '/webhooks/issue-created';
-      const token = await mintHostToken(identity, { method: 'POST', url: path, accountId: tenant.accountId });
+      const token = await mintHostToken(identity, { method: 'POST', url: path, accountId: installation.accountId });
       return {
         ...common,
         kind: 'valid: webhook POST /webhooks/issue-created',
@@ -266,9 +278,13 @@ async function validEntry(addonUrl: string, tenant: Tenant, n: number): Promise<
   }
 }
 
-async function invalidEntry(addonUrl: string, tenant: Tenant, n: number): Promise<PoolEntry> {
+async function invalidEntry(addonUrl: string, installation: Installation, n: number): Promise<PoolEntry> {
   const kind = INVALID_KINDS[n % INVALID_KINDS.length] as (typeof INVALID_KINDS)[number];
-  const identity = { clientKey: tenant.clientKey, sharedSecret: tenant.sharedSecret, addonBaseUrl: addonUrl };
+  const identity = {
+    clientKey: installation.clientKey,
+    sharedSecret: installation.sharedSecret,
+    addonBaseUrl: addonUrl,
+  };
   const path = `/hello?n=${n}`;
   const entry = (token: string | undefined, code: string, usesStore: boolean): PoolEntry => ({
     kind: `invalid: ${kind}`,
@@ -303,7 +319,9 @@ async function invalidEntry(addonUrl: string, tenant: Tenant, n: number): Promis
     case 'alg-none': {
       const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
       const iat = Math.floor(Date.now() / 1000);
-      const claims = Buffer.from(JSON.stringify({ iss: tenant.clientKey, iat, exp: iat + 180 })).toString('base64url');
+      const claims = Buffer.from(JSON.stringify({ iss: installation.clientKey, iat, exp: iat + 180 })).toString(
+        'base64url',
+      );
       return entry(`${header}.${claims}.`, 'ERR_ALG_UNSUPPORTED', false);
     }
     case 'context-token-on-strict-route':
@@ -314,12 +332,12 @@ async function invalidEntry(addonUrl: string, tenant: Tenant, n: number): Promis
 }
 
 /**
- * `size` tagged requests over the tenants, `invalidShare` of them invalid (evenly over the invalid
+ * `size` tagged requests over the installations, `invalidShare` of them invalid (evenly over the invalid
  * kinds), in a fixed interleaving so every stretch of the run sees every kind.
  */
 export async function buildPool(
   addonUrl: string,
-  tenants: Tenant[],
+  installations: Installation[],
   size: number,
   invalidShare: number,
 ): Promise<PoolEntry[]> {
@@ -328,11 +346,11 @@ export async function buildPool(
   let valid = 0;
   let invalid = 0;
   for (let i = 0; i < size; i++) {
-    const tenant = tenants[i % tenants.length] as Tenant;
+    const installation = installations[i % installations.length] as Installation;
     pool.push(
       i % every === every - 1
-        ? await invalidEntry(addonUrl, tenant, invalid++)
-        : await validEntry(addonUrl, tenant, valid++),
+        ? await invalidEntry(addonUrl, installation, invalid++)
+        : await validEntry(addonUrl, installation, valid++),
     );
   }
   return pool;

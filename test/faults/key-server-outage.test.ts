@@ -1,6 +1,6 @@
 // Installs while the install-keys server cannot be reached (its link cut by a TCP proxy): the
 // add-on process must refuse them with a 503 (never accept an install it could not verify, never
-// call it a forgery), leave the store exactly as it was, keep serving the tenants it has, and
+// call it a forgery), leave the store exactly as it was, keep serving the installations it has, and
 // accept the same install once the key server is back.
 import { randomBytes } from 'node:crypto';
 import { createJwt } from '@connect-jwt/core';
@@ -11,10 +11,10 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
   appKeyOf,
   FRAMEWORKS,
-  newTenant,
+  type Installation,
+  newInstallation,
   sendInstall,
   startAddonProcess,
-  type Tenant,
 } from '../../scripts/reliability/harness.ts';
 import { recordRow } from '../../scripts/reliability/report.ts';
 
@@ -25,8 +25,11 @@ afterEach(async () => {
   for (const cleanUp of cleanUps.splice(0).reverse()) await cleanUp();
 });
 
-async function contextCall(addonUrl: string, tenant: Pick<Tenant, 'clientKey' | 'sharedSecret'>): Promise<number> {
-  const token = await createJwt(tenant.clientKey, tenant.sharedSecret, { context: true });
+async function contextCall(
+  addonUrl: string,
+  installation: Pick<Installation, 'clientKey' | 'sharedSecret'>,
+): Promise<number> {
+  const token = await createJwt(installation.clientKey, installation.sharedSecret, { context: true });
   const response = await fetch(`${addonUrl}/api/context`, { headers: { authorization: `JWT ${token}` } });
   await response.arrayBuffer();
   return response.status;
@@ -41,10 +44,10 @@ describe.each(FRAMEWORKS)('%s example with the key server down', (framework) => 
     cleanUps.push(() => keyProxy.close());
     const prefix = `connect-jwt-reliability:${randomBytes(6).toString('hex')}:`;
     const direct = new RedisStore({ url: REDIS_URL, prefix });
-    const tenant = newTenant();
-    const newcomer = newTenant();
+    const installation = newInstallation();
+    const newcomer = newInstallation();
     cleanUps.push(async () => {
-      await direct.delete(tenant.clientKey);
+      await direct.delete(installation.clientKey);
       await direct.delete(newcomer.clientKey);
       await direct.close();
     });
@@ -58,9 +61,9 @@ describe.each(FRAMEWORKS)('%s example with the key server down', (framework) => 
     cleanUps.push(() => addon.stop());
     const appKey = await appKeyOf(addon.url);
 
-    expect((await sendInstall(addon.url, keyServer.key, appKey, tenant)).status).toBe(204);
-    const before = await direct.get(tenant.clientKey);
-    expect(before?.sharedSecret).toBe(tenant.sharedSecret);
+    expect((await sendInstall(addon.url, keyServer.key, appKey, installation)).status).toBe(204);
+    const before = await direct.get(installation.clientKey);
+    expect(before?.sharedSecret).toBe(installation.sharedSecret);
 
     // A key the add-on has not fetched yet (the first one is cached), so the install needs the server.
     const rotated = keyServer.createKey();
@@ -69,12 +72,15 @@ describe.each(FRAMEWORKS)('%s example with the key server down', (framework) => 
     const fresh = await sendInstall(addon.url, rotated, appKey, newcomer);
     refusals.push({ status: fresh.status, code: ((await fresh.json()) as { code?: unknown }).code });
     const reinstall = await sendInstall(addon.url, rotated, appKey, {
-      clientKey: tenant.clientKey,
+      clientKey: installation.clientKey,
       sharedSecret: randomBytes(32).toString('base64url'),
     });
     refusals.push({ status: reinstall.status, code: ((await reinstall.json()) as { code?: unknown }).code });
-    const storeDuring = { newcomer: await direct.get(newcomer.clientKey), tenant: await direct.get(tenant.clientKey) };
-    const servingDuring = await contextCall(addon.url, tenant);
+    const storeDuring = {
+      newcomer: await direct.get(newcomer.clientKey),
+      installation: await direct.get(installation.clientKey),
+    };
+    const servingDuring = await contextCall(addon.url, installation);
 
     await keyProxy.restore();
     const accepted = await sendInstall(addon.url, rotated, appKey, newcomer);
@@ -84,7 +90,7 @@ describe.each(FRAMEWORKS)('%s example with the key server down', (framework) => 
     const ok =
       refusals.every((refusal) => refusal.status === 503 && refusal.code === 'ERR_STORE_UNAVAILABLE') &&
       storeDuring.newcomer === undefined &&
-      JSON.stringify(storeDuring.tenant) === JSON.stringify(before) &&
+      JSON.stringify(storeDuring.installation) === JSON.stringify(before) &&
       servingDuring === 200 &&
       accepted.status === 204 &&
       storeAfter?.sharedSecret === newcomer.sharedSecret &&
@@ -92,10 +98,10 @@ describe.each(FRAMEWORKS)('%s example with the key server down', (framework) => 
       addon.exited() === undefined;
     recordRow(inject('reliabilityResultsDir'), {
       suite: 'faults',
-      tried: `${framework} example (Redis store): install of a new tenant and reinstall (new secret) of an installed one, signed with a key not yet cached, while the key server's link is cut`,
+      tried: `${framework} example (Redis store): install of a new installation and reinstall (new secret) of an installed one, signed with a key not yet cached, while the key server's link is cut`,
       amount: '2 installs during the outage, 1 after',
       result: ok
-        ? 'both refused 503 ERR_STORE_UNAVAILABLE; store unchanged (no new record, old secret kept); installed tenant still served 200; same install accepted (204) once the link returned'
+        ? 'both refused 503 ERR_STORE_UNAVAILABLE; store unchanged (no new record, old secret kept); installed installation still served 200; same install accepted (204) once the link returned'
         : `refusals ${JSON.stringify(refusals)}, new record ${storeDuring.newcomer !== undefined}, accepted after ${accepted.status}`,
       ok,
     });
@@ -105,7 +111,7 @@ describe.each(FRAMEWORKS)('%s example with the key server down', (framework) => 
       { status: 503, code: 'ERR_STORE_UNAVAILABLE' },
     ]);
     expect(storeDuring.newcomer).toBeUndefined();
-    expect(storeDuring.tenant).toEqual(before);
+    expect(storeDuring.installation).toEqual(before);
     expect(servingDuring).toBe(200);
     expect(accepted.status).toBe(204);
     expect(storeAfter?.sharedSecret).toBe(newcomer.sharedSecret);

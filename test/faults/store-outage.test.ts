@@ -24,8 +24,8 @@ import {
   codeProblem,
   exactProblem,
   FRAMEWORKS,
-  installTenants,
-  newTenant,
+  installInstallations,
+  newInstallation,
   runLoad,
   sendInstall,
   startAddonProcess,
@@ -85,7 +85,7 @@ const targets: StoreTarget[] = [
       return url.toString();
     },
     namespace: () => `reliability_${randomBytes(6).toString('hex')}`,
-    open: (namespace) => new PostgresStore({ connectionString: POSTGRES.toString(), schema: namespace }),
+    open: (namespace) => new PostgresStore({ url: POSTGRES.toString(), schema: namespace }),
     async drop(namespace) {
       const client = new pg.Client({ connectionString: POSTGRES.toString() });
       await client.connect();
@@ -126,15 +126,15 @@ async function setUp(target: StoreTarget, framework: (typeof FRAMEWORKS)[number]
 describe.each(targets)('$kind store cut under load', (target) => {
   it.each(FRAMEWORKS)('%s: 503 during the outage, 200 again after it, no crash', async (framework) => {
     const { keyServer, proxy, direct, addon, clientKeys } = await setUp(target, framework);
-    const tenants = await installTenants(addon.url, keyServer, 4);
-    clientKeys.push(...tenants.map((tenant) => tenant.clientKey));
-    const pool = await buildPool(addon.url, tenants, 400, settings.invalidShare);
+    const installations = await installInstallations(addon.url, keyServer, 4);
+    clientKeys.push(...installations.map((installation) => installation.clientKey));
+    const pool = await buildPool(addon.url, installations, 400, settings.invalidShare);
 
     const answers: Answer[] = [];
     const times = { cutStart: Infinity, cutDone: Infinity, restoreStart: Infinity, restored: Infinity };
     // An install during the outage (its key already cached, so only the store write can fail).
     const appKey = await appKeyOf(addon.url);
-    const newcomer = newTenant();
+    const newcomer = newInstallation();
     clientKeys.push(newcomer.clientKey);
     let installDuring: { status: number; code: unknown } | undefined;
     const outage = (async () => {

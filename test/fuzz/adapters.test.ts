@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type AddonProcess,
   FRAMEWORKS,
-  installTenants,
+  type Installation,
+  installInstallations,
   startAddonProcess,
-  type Tenant,
 } from '../../scripts/reliability/harness.ts';
 import { recordRow } from '../../scripts/reliability/report.ts';
 import { settings } from '../../scripts/reliability/settings.ts';
@@ -90,7 +90,7 @@ describe.each(FRAMEWORKS)('%s adapter under hostile HTTP', (framework) => {
   let keyServer: KeyServer;
   let addon: AddonProcess;
   let dataDir: string;
-  let tenant: Tenant;
+  let installation: Installation;
   let port: number;
   const counts = { requests: 0, statuses: {} as Record<number, number> };
   const failures: string[] = [];
@@ -117,7 +117,7 @@ describe.each(FRAMEWORKS)('%s adapter under hostile HTTP', (framework) => {
       keyServerUrl: keyServer.url,
     });
     port = Number(new URL(addon.url).port);
-    [tenant] = (await installTenants(addon.url, keyServer, 1)) as [Tenant];
+    [installation] = (await installInstallations(addon.url, keyServer, 1)) as [Installation];
   });
 
   afterAll(async () => {
@@ -185,7 +185,7 @@ describe.each(FRAMEWORKS)('%s adapter under hostile HTTP', (framework) => {
 
   it('refuses mutated tokens with 401 and a known code', async () => {
     const path = '/hello?xdm_e=https%3A%2F%2Ffuzz.atlassian.net&lic=none';
-    const token = await createJwt(tenant.clientKey, tenant.sharedSecret, { uri: path, expiresIn: 3600 });
+    const token = await createJwt(installation.clientKey, installation.sharedSecret, { uri: path, expiresIn: 3600 });
     const valid = await rawRequest(port, requestBytes('GET', path, [['Authorization', `JWT ${token}`]]));
     expect(valid.status).toBe(200);
     await guard('mutated tokens', () =>
@@ -198,7 +198,7 @@ describe.each(FRAMEWORKS)('%s adapter under hostile HTTP', (framework) => {
           const answer = await rawRequest(port, request);
           count(answer);
           if (answer.status === 200 && (inQuery ? mutated : mutated.trim()) === token) return;
-          const problem = refusalProblem(answer, 'GET', [mutated, tenant.sharedSecret]);
+          const problem = refusalProblem(answer, 'GET', [mutated, installation.sharedSecret]);
           if (problem) throw new Error(`token ${mutated}: ${problem}`);
         }),
         { numRuns: runs },
@@ -213,8 +213,8 @@ describe.each(FRAMEWORKS)('%s adapter under hostile HTTP', (framework) => {
       fc.assert(
         fc.asyncProperty(claimDamage, async (damage) => {
           const iat = Math.floor(Date.now() / 1000);
-          const claims = { iss: tenant.clientKey, iat, exp: iat + 600, qsh, sub: 'account-1' };
-          const token = damagedToken(claims, damage, tenant.sharedSecret);
+          const claims = { iss: installation.clientKey, iat, exp: iat + 600, qsh, sub: 'account-1' };
+          const token = damagedToken(claims, damage, installation.sharedSecret);
           const answer = await rawRequest(port, requestBytes('GET', path, [['Authorization', `JWT ${token}`]]));
           count(answer);
           if (answer.status === 200) {
@@ -224,11 +224,11 @@ describe.each(FRAMEWORKS)('%s adapter under hostile HTTP', (framework) => {
             const problem =
               header.alg !== 'HS256' || 'crit' in header
                 ? `accepted a token with header ${rawJson(header)}`
-                : acceptedProblem(payload, { clientKey: tenant.clientKey, qsh: [qsh] });
+                : acceptedProblem(payload, { clientKey: installation.clientKey, qsh: [qsh] });
             if (problem) throw new Error(problem);
             return;
           }
-          const problem = refusalProblem(answer, 'GET', [token, tenant.sharedSecret]);
+          const problem = refusalProblem(answer, 'GET', [token, installation.sharedSecret]);
           if (problem) throw new Error(`claims ${rawJson(damage.claims)}: ${problem}`);
         }),
         { numRuns: runs },

@@ -1,7 +1,7 @@
 // Each example add-on, in its own process on its default store (a SQLite file), under autocannon:
-// 80% valid host tokens (iframe, header, context token, webhook; four tenants installed through
+// 80% valid host tokens (iframe, header, context token, webhook; four installations installed through
 // the real signed-install route) and 20% invalid ones. Every answer is checked against its
-// request: valid 200 naming the right tenant, invalid 401 with the right code, nothing else.
+// request: valid 200 naming the right installation, invalid 401 with the right code, nothing else.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import {
   type AddonProcess,
   buildPool,
   FRAMEWORKS,
-  installTenants,
+  installInstallations,
   type LoadRun,
   MiB,
   runLoad,
@@ -20,7 +20,7 @@ import {
 import { recordRow } from '../../scripts/reliability/report.ts';
 import { settings } from '../../scripts/reliability/settings.ts';
 
-const TENANTS = 4;
+const INSTALLATIONS = 4;
 const POOL_SIZE = 400;
 const cleanUps: (() => Promise<void> | void)[] = [];
 
@@ -46,8 +46,8 @@ describe.each(FRAMEWORKS)('%s example under load', (framework) => {
     });
     cleanUps.push(() => addon.stop());
 
-    const tenants = await installTenants(addon.url, keyServer, TENANTS);
-    const pool = await buildPool(addon.url, tenants, POOL_SIZE, settings.invalidShare);
+    const installations = await installInstallations(addon.url, keyServer, INSTALLATIONS);
+    const pool = await buildPool(addon.url, installations, POOL_SIZE, settings.invalidShare);
     const load = { url: addon.url, pool, connections: settings.connections };
 
     const warm = await runLoad({ ...load, duration: settings.warmUp });
@@ -71,10 +71,10 @@ describe.each(FRAMEWORKS)('%s example under load', (framework) => {
     );
     recordRow(inject('reliabilityResultsDir'), {
       suite: 'load',
-      tried: `${framework} example (SQLite store, child process): valid host tokens for 4 tenants on /hello (query and header), /api/context (context token), POST webhook; ${Math.round(settings.invalidShare * 100)}% invalid (wrong secret, expired, other qsh, garbage, unknown issuer, alg none, context token on a strict route, no token)`,
+      tried: `${framework} example (SQLite store, child process): valid host tokens for 4 installations on /hello (query and header), /api/context (context token), POST webhook; ${Math.round(settings.invalidShare * 100)}% invalid (wrong secret, expired, other qsh, garbage, unknown issuer, alg none, context token on a strict route, no token)`,
       amount: `${settings.warmUp} s warm-up + ${settings.loadDuration} s, ${settings.connections} connections, ${run.requests} checked answers (${invalid} invalid)`,
       result: ok
-        ? `all valid 200 for the right tenant, all invalid 401 with the right code; 0 5xx, 0 socket errors, 0 timeouts; ${Math.round(run.requestsPerSecond)} req/s, p99 ${run.p99Ms} ms; heap after GC ${(heapWarm / MiB).toFixed(1)} → ${(heapEnd / MiB).toFixed(1)} MiB (bound +${settings.heapBoundMiB} MiB)`
+        ? `all valid 200 for the right installation, all invalid 401 with the right code; 0 5xx, 0 socket errors, 0 timeouts; ${Math.round(run.requestsPerSecond)} req/s, p99 ${run.p99Ms} ms; heap after GC ${(heapWarm / MiB).toFixed(1)} → ${(heapEnd / MiB).toFixed(1)} MiB (bound +${settings.heapBoundMiB} MiB)`
         : `${run.problemCount + warm.problemCount} wrong answers, ${run.errors} errors, ${run.timeouts} timeouts, ${run.status5xx} 5xx, heap +${growthMiB.toFixed(1)} MiB: ${run.problems.slice(0, 3).join('; ')}`,
       ok,
       load: {

@@ -257,7 +257,7 @@ describe.each(examples)('security scan of the %s example', (framework, startAddo
       expect(String(answer.code), `${answer.route} ${answer.probe}`).toMatch(/^ERR_[A-Z_]+$/);
     }
     expect(storedAfter).toBe(storedBefore);
-    // The tenant still authenticates: the probes changed nothing.
+    // The installation still authenticates: the probes changed nothing.
     expect((await product.request('/api/context', { token: await product.contextToken() })).status).toBe(200);
   });
 });

@@ -19,7 +19,7 @@ const schema = `connect_jwt_iss_${run}`;
 const stores: Array<[string, SecretStore]> = [
   ['MemoryStore', new MemoryStore()],
   ['RedisStore', new RedisStore({ url: REDIS_URL, prefix: `connect-jwt-iss:${run}:` })],
-  ['PostgresStore', new PostgresStore({ connectionString: DATABASE_URL, schema })],
+  ['PostgresStore', new PostgresStore({ url: DATABASE_URL, schema })],
   ['SqliteStore', new SqliteStore({ filename: join(directory, 'store.sqlite') })],
 ];
 

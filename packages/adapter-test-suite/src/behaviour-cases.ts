@@ -4,12 +4,12 @@ import { createHmac } from 'node:crypto';
 import { type CreateJwtOptions, createJwt, encode, type Installation } from '@connect-jwt/core';
 import type { FlakyStore } from './stores.js';
 
-export const TENANT: Installation = {
-  clientKey: 'tenant-1',
-  sharedSecret: 'tenant-1-shared-secret-0123456789abcdef',
-  baseUrl: 'https://tenant-1.atlassian.net',
+export const INSTALLATION: Installation = {
+  clientKey: 'installation-1',
+  sharedSecret: 'installation-1-shared-secret-0123456789abcdef',
+  baseUrl: 'https://installation-1.atlassian.net',
 };
-const STRANGER = { clientKey: 'unknown-tenant', sharedSecret: 'a-secret-nobody-installed-0123456789' };
+const STRANGER = { clientKey: 'unknown-installation', sharedSecret: 'a-secret-nobody-installed-0123456789' };
 export const REALM = 'test-addon';
 /** The add-on's base URL for the sub-router mounted at `/addon`. */
 export const ADDON_BASE_URL = 'https://addon.example.com/addon';
@@ -44,17 +44,17 @@ export interface Case {
   steps: Step[];
 }
 
-const mint = (options: CreateJwtOptions = {}, tenant = TENANT) =>
-  createJwt(tenant.clientKey, tenant.sharedSecret, { subject: 'account-42', ...options });
+const mint = (options: CreateJwtOptions = {}, installation = INSTALLATION) =>
+  createJwt(installation.clientKey, installation.sharedSecret, { subject: 'account-42', ...options });
 const auth = (token: string) => ({ authorization: `JWT ${token}` });
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** A compact JWS with any header, HMAC-signed with the tenant secret, to exercise the algorithm check. */
+/** A compact JWS with any header, HMAC-signed with the installation secret, to exercise the algorithm check. */
 async function withHeader(header: Record<string, unknown>, hmac: 'sha256' | 'sha512' | null): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const payload = { iss: TENANT.clientKey, iat: now, exp: now + 180, qsh: 'context-qsh' };
+  const payload = { iss: INSTALLATION.clientKey, iat: now, exp: now + 180, qsh: 'context-qsh' };
   const input = `${b64(header)}.${b64(payload)}`;
-  const signature = hmac ? createHmac(hmac, TENANT.sharedSecret).update(input).digest('base64url') : '';
+  const signature = hmac ? createHmac(hmac, INSTALLATION.sharedSecret).update(input).digest('base64url') : '';
   return `${input}.${signature}`;
 }
 
@@ -144,7 +144,7 @@ export const cases: Case[] = [
     steps: one({
       request: async () => ({
         path: '/api/data',
-        headers: auth(await mint({ uri: '/api/data' }, { ...TENANT, ...STRANGER })),
+        headers: auth(await mint({ uri: '/api/data' }, { ...INSTALLATION, ...STRANGER })),
       }),
       status: 401,
       code: 'ERR_INVALID_ISSUER',
@@ -155,7 +155,7 @@ export const cases: Case[] = [
     steps: one({
       request: async () => ({
         path: '/api/data',
-        headers: auth(await mint({ uri: '/api/data' }, { ...TENANT, sharedSecret: STRANGER.sharedSecret })),
+        headers: auth(await mint({ uri: '/api/data' }, { ...INSTALLATION, sharedSecret: STRANGER.sharedSecret })),
       }),
       status: 401,
       code: 'ERR_INVALID_SIGNATURE',
@@ -201,7 +201,7 @@ export const cases: Case[] = [
     steps: one({
       request: async () => {
         const now = Math.floor(Date.now() / 1000);
-        const token = await encode({ iss: TENANT.clientKey, iat: now, exp: now + 60 }, TENANT.sharedSecret);
+        const token = await encode({ iss: INSTALLATION.clientKey, iat: now, exp: now + 60 }, INSTALLATION.sharedSecret);
         return { path: '/api/data', headers: auth(token) };
       },
       status: 401,

@@ -1,6 +1,6 @@
 import { getDefaultStore, MemoryStore, setDefaultStore } from '@connect-jwt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Case, cases, type Fixture, REALM, TENANT } from './behaviour-cases.js';
+import { type Case, cases, type Fixture, INSTALLATION, REALM } from './behaviour-cases.js';
 import type { RunningServer } from './listen.js';
 import { FlakyStore } from './stores.js';
 
@@ -26,7 +26,7 @@ function behaviourTable(start: BehaviourApp): void {
 
   beforeAll(async () => {
     setDefaultStore(new MemoryStore());
-    await getDefaultStore().set(TENANT);
+    await getDefaultStore().set(INSTALLATION);
     fixture = { flaky: new FlakyStore(getDefaultStore()) };
     app = await start(fixture);
   });
@@ -45,7 +45,7 @@ function behaviourTable(start: BehaviourApp): void {
       const text = await response.text();
       expect(response.status).toBe(step.status);
       // Nothing secret goes back: not the shared secret, not the token or any of its parts.
-      expect(text).not.toContain(TENANT.sharedSecret);
+      expect(text).not.toContain(INSTALLATION.sharedSecret);
       for (const part of tokenParts(request)) expect(text).not.toContain(part);
 
       if (step.status === 431) continue;
@@ -61,7 +61,7 @@ function behaviourTable(start: BehaviourApp): void {
       const body = JSON.parse(text);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
       if (step.status === 200) {
-        expect(body.clientKey).toBe(step.publicRoute ? null : TENANT.clientKey);
+        expect(body.clientKey).toBe(step.publicRoute ? null : INSTALLATION.clientKey);
         if (!step.publicRoute) expect(body.accountId).toBe('account-42');
         continue;
       }

@@ -2,14 +2,14 @@
 // `user[role]=admin` becomes an object the qsh cannot cover, so it must be refused, not dropped.
 import { createJwt } from '@connect-jwt/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TENANT } from './behaviour-cases.js';
+import { INSTALLATION } from './behaviour-cases.js';
 import type { RunningServer } from './listen.js';
 
 export type FormParamsPolicy = 'fallback' | 'merge';
 
 /**
  * An app behind a nested-capable form parser, with `POST /submit` guarded by `atlassianJwt({ store,
- * formParams })` (the store holds TENANT), answering `{ body }`.
+ * formParams })` (the store holds INSTALLATION), answering `{ body }`.
  */
 export type FormApp = (formParams: FormParamsPolicy) => Promise<RunningServer>;
 
@@ -25,7 +25,10 @@ export function formValuesSuite(parser: string, start: FormApp): void {
       it(`formParams '${formParams}': a token for a=1 does not carry a nested field in`, async () => {
         const server = await start(formParams);
         servers.push(server);
-        const token = await createJwt(TENANT.clientKey, TENANT.sharedSecret, { method: 'POST', uri: '/submit?a=1' });
+        const token = await createJwt(INSTALLATION.clientKey, INSTALLATION.sharedSecret, {
+          method: 'POST',
+          uri: '/submit?a=1',
+        });
         const post = (body: string) =>
           fetch(`${server.url}/submit`, {
             method: 'POST',

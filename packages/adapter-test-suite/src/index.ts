@@ -1,5 +1,5 @@
 export type { Case, Fixture, HttpRequest, Step } from './behaviour-cases.js';
-export { ADDON_BASE_URL, badOptions, cases, REALM, TENANT } from './behaviour-cases.js';
+export { ADDON_BASE_URL, badOptions, cases, INSTALLATION, REALM } from './behaviour-cases.js';
 export type { BehaviourApp } from './behaviour-suite.js';
 export { behaviourSuite } from './behaviour-suite.js';
 export type { ForgeApp, ForgeFixture } from './forge-suite.js';
@@ -10,4 +10,4 @@ export type { LifecycleApps } from './lifecycle-suite.js';
 export { lifecycleSuite, WHOAMI } from './lifecycle-suite.js';
 export type { RunningServer } from './listen.js';
 export { listen } from './listen.js';
-export { CountingStore, FlakyStore, storeWithTenant } from './stores.js';
+export { CountingStore, FlakyStore, storeWithInstallation } from './stores.js';

@@ -91,7 +91,7 @@ function forgeries(victim: InstallPayload): Array<[string, () => LifecycleCall, 
       () => install(sign(forged, { claims: { aud: [`${ADDON}.evil.io`] } })),
       401,
     ],
-    ['iss other than the body clientKey', () => install(sign({ ...forged, clientKey: 'another-tenant' })), 401],
+    ['iss other than the body clientKey', () => install(sign({ ...forged, clientKey: 'another-installation' })), 401],
     ['no qsh', () => install(sign(forged, { claims: { qsh: undefined } })), 401],
     ['qsh "context-qsh"', () => install(sign(forged, { claims: { qsh: 'context-qsh' } })), 401],
     ['the qsh of /uninstalled', () => install(sign(forged, { path: '/uninstalled' })), 401],
@@ -103,7 +103,7 @@ function forgeries(victim: InstallPayload): Array<[string, () => LifecycleCall, 
     ['the key server answering garbage', () => install(servedAs('garbage')), 503],
     ['the key server not answering (timeout)', () => install(servedAs('hang')), 503],
     [
-      "a body whose clientKey differs from the token's (a valid token of another tenant)",
+      "a body whose clientKey differs from the token's (a valid token of another installation)",
       () => {
         const attacker = installPayload();
         return install(sign(attacker), { ...forged });
@@ -250,9 +250,9 @@ function lifecycleTable(start: LifecycleApps['start']): void {
 
   // What Atlassian's security requirements scanner sends to every route of an app.
   describe('security requirements scanner', () => {
-    const tenant = installPayload();
+    const installation = installPayload();
     const claims = () => ({
-      iss: tenant.clientKey,
+      iss: installation.clientKey,
       aud: [ADDON],
       iat: nowSeconds(),
       exp: nowSeconds() + 180,
@@ -262,7 +262,7 @@ function lifecycleTable(start: LifecycleApps['start']): void {
       ['no token', () => undefined],
       ['an HS256 token with a bogus key', () => encode(claims(), 'bogus-key')],
       ['alg: none', () => unsecuredToken(claims())],
-      ['an RS256 token with kid: fake-kid', () => sign(tenant, { header: { kid: 'fake-kid' } })],
+      ['an RS256 token with kid: fake-kid', () => sign(installation, { header: { kid: 'fake-kid' } })],
     ];
     const routes = [
       ['POST', '/installed'],
@@ -271,7 +271,7 @@ function lifecycleTable(start: LifecycleApps['start']): void {
     ] as const;
 
     beforeAll(async () => {
-      expect((await call({ path: '/installed', token: sign(tenant), body: tenant })).status).toBe(204);
+      expect((await call({ path: '/installed', token: sign(installation), body: installation })).status).toBe(204);
     });
 
     it.each(routes.flatMap(([method, path]) => attacks.map(([what, token]) => [method, path, what, token] as const)))(
@@ -284,12 +284,12 @@ function lifecycleTable(start: LifecycleApps['start']): void {
         const response = await fetch(`${addon.url}${path}`, {
           method,
           headers,
-          ...(method === 'POST' && { body: JSON.stringify({ ...tenant, eventType, sharedSecret: 'scanner' }) }),
+          ...(method === 'POST' && { body: JSON.stringify({ ...installation, eventType, sharedSecret: 'scanner' }) }),
         });
         expect(response.status).toBeGreaterThanOrEqual(400);
         expect(response.status).toBeLessThan(500);
         await response.body?.cancel();
-        expect(await storedSecret(tenant.clientKey)).toBe(tenant.sharedSecret);
+        expect(await storedSecret(installation.clientKey)).toBe(installation.sharedSecret);
       },
     );
   });

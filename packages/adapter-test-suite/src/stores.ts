@@ -1,6 +1,6 @@
 // Stores that let an adapter test see how the middleware used them.
 import { type Installation, MemoryStore, type SecretStore } from '@connect-jwt/core';
-import { TENANT } from './behaviour-cases.js';
+import { INSTALLATION } from './behaviour-cases.js';
 
 /** Delegates to another store but fails the next `failures` lookups, as an unreachable database would. */
 export class FlakyStore implements SecretStore {
@@ -30,9 +30,9 @@ export class CountingStore extends MemoryStore {
   }
 }
 
-/** A CountingStore holding TENANT. */
-export async function storeWithTenant(): Promise<CountingStore> {
+/** A CountingStore holding INSTALLATION. */
+export async function storeWithInstallation(): Promise<CountingStore> {
   const store = new CountingStore();
-  await store.set(TENANT);
+  await store.set(INSTALLATION);
   return store;
 }

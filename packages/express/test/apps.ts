@@ -8,7 +8,7 @@ import {
   type LifecycleApps,
   listen,
   REALM,
-  storeWithTenant,
+  storeWithInstallation,
   WHOAMI,
 } from '@connect-jwt/adapter-test-suite';
 import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/express';
@@ -69,7 +69,7 @@ const lifecycle: LifecycleApps = {
 const forms: FormApp = async (formParams) => {
   const app = express();
   app.use(express.urlencoded({ extended: true }));
-  app.post('/submit', atlassianJwt({ store: await storeWithTenant(), formParams }), (req, res) => {
+  app.post('/submit', atlassianJwt({ store: await storeWithInstallation(), formParams }), (req, res) => {
     res.json({ body: req.body });
   });
   return listen(app.listen(0, '127.0.0.1'));

@@ -1,13 +1,14 @@
 // What the shared tables do not cover: option checks at setup time, the default store chosen
 // late, where the result is kept on the request, and form bodies.
 import type { AddressInfo } from 'node:net';
-import { badOptions, storeWithTenant, TENANT } from '@connect-jwt/adapter-test-suite';
+import { badOptions, INSTALLATION, storeWithInstallation } from '@connect-jwt/adapter-test-suite';
 import { computeQsh, createJwt, encode, MemoryStore, setDefaultStore } from '@connect-jwt/core';
 import { atlassianJwt } from '@connect-jwt/express';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const token = (uri: string, method = 'GET') => createJwt(TENANT.clientKey, TENANT.sharedSecret, { method, uri });
+const token = (uri: string, method = 'GET') =>
+  createJwt(INSTALLATION.clientKey, INSTALLATION.sharedSecret, { method, uri });
 
 describe('atlassianJwt() options', () => {
   it.each(badOptions)('refuses %j with a TypeError naming the option', (options, message) => {
@@ -25,14 +26,14 @@ describe('default store', () => {
       res.json({ clientKey: req.atlassian.clientKey });
     });
     // Chosen after the middleware was created, as an app that connects its store late would.
-    setDefaultStore(await storeWithTenant());
+    setDefaultStore(await storeWithInstallation());
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`;
       const response = await fetch(url, { headers: { authorization: `JWT ${await token('/x')}` } });
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ clientKey: TENANT.clientKey });
+      expect(await response.json()).toEqual({ clientKey: INSTALLATION.clientKey });
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -43,7 +44,7 @@ describe('default store', () => {
 describe('express request property', () => {
   it('reaches sub-apps and stays out of own keys and JSON (no token in `{ ...req }` logs or res.locals views)', async () => {
     const app = express();
-    app.use(atlassianJwt({ store: await storeWithTenant() }));
+    app.use(atlassianJwt({ store: await storeWithInstallation() }));
     const sub = express();
     sub.get('/x', (req, res) => {
       res.json({
@@ -58,7 +59,7 @@ describe('express request property', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sub/x`;
       const response = await fetch(url, { headers: { authorization: `JWT ${await token('/sub/x')}` } });
-      expect(await response.json()).toEqual({ clientKey: TENANT.clientKey, ownKey: false, inLocalsJson: false });
+      expect(await response.json()).toEqual({ clientKey: INSTALLATION.clientKey, ownKey: false, inLocalsJson: false });
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -68,7 +69,7 @@ describe('express request property', () => {
 
 describe('express form bodies', () => {
   it('takes a jwt form field only from a parsed form, never from JSON', async () => {
-    const store = await storeWithTenant();
+    const store = await storeWithInstallation();
     const app = express();
     app.use(express.urlencoded({ extended: false }), express.json());
     app.post('/submit', atlassianJwt({ store, formParams: 'fallback' }), (req, res) => {
@@ -81,7 +82,10 @@ describe('express form bodies', () => {
       // With formParams: 'fallback', a POST without a query hashes its form fields (minus jwt).
       const now = Math.floor(Date.now() / 1000);
       const qsh = computeQsh('POST', '/submit', { body: { name: 'x' }, formParams: 'fallback' });
-      const formToken = await encode({ iss: TENANT.clientKey, iat: now, exp: now + 60, qsh }, TENANT.sharedSecret);
+      const formToken = await encode(
+        { iss: INSTALLATION.clientKey, iat: now, exp: now + 60, qsh },
+        INSTALLATION.sharedSecret,
+      );
       const form = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -1,12 +1,13 @@
 // What the shared tables do not cover: option checks at registration and route declaration,
 // checking before the body is parsed, HEAD routes, global: false, guard() and prefixed scopes.
-import { storeWithTenant, TENANT } from '@connect-jwt/adapter-test-suite';
+import { INSTALLATION, storeWithInstallation } from '@connect-jwt/adapter-test-suite';
 import { createJwt, MemoryStore } from '@connect-jwt/core';
 import { atlassianJwt } from '@connect-jwt/fastify';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 
-const token = (uri: string, method = 'GET') => createJwt(TENANT.clientKey, TENANT.sharedSecret, { method, uri });
+const token = (uri: string, method = 'GET') =>
+  createJwt(INSTALLATION.clientKey, INSTALLATION.sharedSecret, { method, uri });
 
 describe('fastify plugin options', () => {
   it('refuses bad plugin options when registered', async () => {
@@ -32,7 +33,7 @@ describe('fastify plugin options', () => {
 describe('fastify guarding', () => {
   it('checks before the body is parsed', async () => {
     const app = Fastify();
-    await app.register(atlassianJwt, { store: await storeWithTenant() });
+    await app.register(atlassianJwt, { store: await storeWithInstallation() });
     app.post('/data', async () => 'unreachable');
     const response = await app.inject({
       method: 'POST',
@@ -46,7 +47,7 @@ describe('fastify guarding', () => {
   });
 
   it('checks a HEAD request to a GET route once', async () => {
-    const store = await storeWithTenant();
+    const store = await storeWithInstallation();
     const app = Fastify();
     await app.register(atlassianJwt, { store });
     app.get('/data', async () => ({ ok: true }));
@@ -62,7 +63,7 @@ describe('fastify guarding', () => {
   });
 
   it('global: false guards only routes that ask for it, and guard() works as a preHandler', async () => {
-    const store = await storeWithTenant();
+    const store = await storeWithInstallation();
     const app = Fastify();
     await app.register(atlassianJwt, { store, global: false });
     app.get('/open', async () => 'open');
@@ -78,18 +79,18 @@ describe('fastify guarding', () => {
       url: '/configured',
       headers: { authorization: `JWT ${await token('/configured')}` },
     });
-    expect(configured.body).toBe(TENANT.clientKey);
+    expect(configured.body).toBe(INSTALLATION.clientKey);
     const strict = await app.inject({ url: '/guarded', headers: { authorization: `JWT ${await token('/guarded')}` } });
     expect(strict.statusCode).toBe(401);
     expect(strict.json().code).toBe('ERR_QSH_MISMATCH');
-    const context = await createJwt(TENANT.clientKey, TENANT.sharedSecret, { context: true });
+    const context = await createJwt(INSTALLATION.clientKey, INSTALLATION.sharedSecret, { context: true });
     const guarded = await app.inject({ url: '/guarded', headers: { authorization: `JWT ${context}` } });
-    expect(guarded.body).toBe(TENANT.clientKey);
+    expect(guarded.body).toBe(INSTALLATION.clientKey);
     await app.close();
   });
 
   it('can be registered inside a prefixed scope with that scope as baseUrl', async () => {
-    const store = await storeWithTenant();
+    const store = await storeWithInstallation();
     const app = Fastify();
     app.get('/outside', async () => 'public');
     await app.register(
@@ -100,10 +101,10 @@ describe('fastify guarding', () => {
       { prefix: '/addon' },
     );
     expect((await app.inject({ url: '/outside' })).statusCode).toBe(200);
-    const relative = await createJwt(TENANT.clientKey, TENANT.sharedSecret, { uri: '/data' });
+    const relative = await createJwt(INSTALLATION.clientKey, INSTALLATION.sharedSecret, { uri: '/data' });
     const response = await app.inject({ url: '/addon/data', headers: { authorization: `JWT ${relative}` } });
     expect(response.statusCode).toBe(200);
-    expect(response.body).toBe(TENANT.clientKey);
+    expect(response.body).toBe(INSTALLATION.clientKey);
     await app.close();
   });
 });

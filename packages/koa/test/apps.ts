@@ -8,7 +8,7 @@ import {
   type LifecycleApps,
   listen,
   REALM,
-  storeWithTenant,
+  storeWithInstallation,
   WHOAMI,
 } from '@connect-jwt/adapter-test-suite';
 import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/koa';
@@ -76,7 +76,7 @@ const lifecycle: LifecycleApps = {
 const forms: FormApp = async (formParams) => {
   const app = new Koa();
   app.use(bodyParser());
-  const guard = atlassianJwt({ store: await storeWithTenant(), formParams });
+  const guard = atlassianJwt({ store: await storeWithInstallation(), formParams });
   app.use(async (ctx, next) =>
     guard(ctx, async () => {
       ctx.body = { body: (ctx.request as { body?: unknown }).body };

@@ -9,9 +9,9 @@ import pg from 'pg';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`; default `postgres://postgres@127.0.0.1:5432/postgres`. */
-  connectionString?: string;
+  url?: string;
   /** A pg Pool the caller owns: `close()` leaves it open, and the caller handles its 'error' events. */
-  pool?: pg.Pool;
+  client?: pg.Pool;
   /** Schema of the table, created if missing; default `public`. */
   schema?: string;
   /** Table name; default `connect_jwt_installations`. */
@@ -20,8 +20,8 @@ export interface PostgresStoreOptions {
   migrate?: boolean;
   /** How long (ms) to wait for a connection, new or from the pool; default 2000. */
   connectTimeout?: number;
-  /** How long (ms) a query may take; default 2000. */
-  queryTimeout?: number;
+  /** How long (ms) one command (a query) may take; default 2000. */
+  commandTimeout?: number;
   /** Most connections the pool this store creates opens; default 10. */
   max?: number;
 }
@@ -49,7 +49,7 @@ export class PostgresStore implements SecretStore {
   #closed = false;
 
   constructor(options: string | PostgresStoreOptions = {}) {
-    const settings: PostgresStoreOptions = typeof options === 'string' ? { connectionString: options } : options;
+    const settings: PostgresStoreOptions = typeof options === 'string' ? { url: options } : options;
     if (settings === null || typeof settings !== 'object') {
       throw new TypeError('PostgresStore: options must be a connection URL or an options object');
     }
@@ -61,22 +61,22 @@ export class PostgresStore implements SecretStore {
     this.#migrate = settings.migrate ?? true;
     if (typeof this.#migrate !== 'boolean') throw new TypeError('PostgresStore: options.migrate must be a boolean');
     const connectTimeout = positive(settings.connectTimeout ?? 2000, 'connectTimeout');
-    this.#queryTimeout = positive(settings.queryTimeout ?? 2000, 'queryTimeout');
+    this.#queryTimeout = positive(settings.commandTimeout ?? 2000, 'commandTimeout');
 
-    if (settings.pool !== undefined) {
-      if (typeof settings.pool?.query !== 'function' || typeof settings.pool?.connect !== 'function') {
-        throw new TypeError('PostgresStore: options.pool must be a pg Pool');
+    if (settings.client !== undefined) {
+      if (typeof settings.client?.query !== 'function' || typeof settings.client?.connect !== 'function') {
+        throw new TypeError('PostgresStore: options.client must be a pg Pool');
       }
-      if (settings.connectionString !== undefined) {
-        throw new TypeError('PostgresStore: give options.connectionString or options.pool, not both');
+      if (settings.url !== undefined) {
+        throw new TypeError('PostgresStore: give options.url or options.client, not both');
       }
-      this.#pool = settings.pool;
+      this.#pool = settings.client;
       this.#ownsPool = false;
       return;
     }
-    const connectionString = settings.connectionString ?? DEFAULT_URL;
+    const connectionString = settings.url ?? DEFAULT_URL;
     if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
-      throw new TypeError('PostgresStore: options.connectionString must be a postgres:// URL');
+      throw new TypeError('PostgresStore: options.url must be a postgres:// URL');
     }
     const max = settings.max ?? 10;
     if (!Number.isInteger(max) || max < 1) throw new TypeError('PostgresStore: options.max must be a positive integer');

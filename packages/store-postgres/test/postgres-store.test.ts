@@ -13,17 +13,17 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // A real server: the tests fail (they do not skip) when it is not running.
-const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const target = new URL(connectionString);
+const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const target = new URL(url);
 const targetPort = Number(target.port || 5432);
 const schema = `connect_jwt_test_${randomBytes(5).toString('hex')}`;
-const admin = new pg.Pool({ connectionString, max: 2 });
+const admin = new pg.Pool({ connectionString: url, max: 2 });
 
 /** The same database reached through `address` (a proxy) instead of the real port. */
 function urlThrough(address: string): string {
-  const url = new URL(connectionString);
-  url.host = address;
-  return url.toString();
+  const through = new URL(url);
+  through.host = address;
+  return through.toString();
 }
 
 afterAll(async () => {
@@ -31,25 +31,25 @@ afterAll(async () => {
   await admin.end();
 });
 
-storeSuite('PostgresStore', () => new PostgresStore({ connectionString, schema }));
+storeSuite('PostgresStore', () => new PostgresStore({ url, schema }));
 storeSuite('cachedStore(encryptedStore(PostgresStore))', () =>
-  cachedStore(encryptedStore(new PostgresStore({ connectionString, schema, table: 'encrypted' }), Buffer.alloc(32, 9))),
+  cachedStore(encryptedStore(new PostgresStore({ url, schema, table: 'encrypted' }), Buffer.alloc(32, 9))),
 );
 linkFaultSuite('PostgresStore', {
   targetHost: target.hostname,
   targetPort,
   createStore: (address, fault) =>
     new PostgresStore({
-      connectionString: urlThrough(address),
+      url: urlThrough(address),
       schema,
       connectTimeout: 500,
-      queryTimeout: fault === 'cut' ? 1000 : 500,
+      commandTimeout: fault === 'cut' ? 1000 : 500,
     }),
 });
 
 describe('PostgresStore', () => {
   it('keeps one row per installation (client_key, jsonb record), whatever the number of upserts', async () => {
-    const store = new PostgresStore({ connectionString, schema, table: 'layout' });
+    const store = new PostgresStore({ url, schema, table: 'layout' });
     const clientKey = uniqueClientKey('layout');
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.set(sampleInstallation(clientKey, { n: i }))));
     const { rows } = await admin.query(
@@ -63,7 +63,7 @@ describe('PostgresStore', () => {
 
   it('creates its table once when many processes start at once on a new schema', async () => {
     const fresh = `${schema}_race`;
-    const stores = Array.from({ length: 6 }, () => new PostgresStore({ connectionString, schema: fresh, max: 1 }));
+    const stores = Array.from({ length: 6 }, () => new PostgresStore({ url, schema: fresh, max: 1 }));
     try {
       // Separate pools, so separate sessions racing like separate processes.
       await Promise.all(stores.map((store, i) => store.set(sampleInstallation(`race-${i}`))));
@@ -76,8 +76,8 @@ describe('PostgresStore', () => {
   });
 
   it('uses a pool it does not own and leaves it open on close()', async () => {
-    const pool = new pg.Pool({ connectionString, max: 2 });
-    const store = new PostgresStore({ pool, schema });
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    const store = new PostgresStore({ client: pool, schema });
     const clientKey = uniqueClientKey('borrowed');
     await store.set(sampleInstallation(clientKey));
     await store.close();
@@ -90,14 +90,14 @@ describe('PostgresStore', () => {
   });
 
   it('with migrate: false, a missing table is ERR_STORE_UNAVAILABLE', async () => {
-    const store = new PostgresStore({ connectionString, schema, table: 'never_created', migrate: false });
+    const store = new PostgresStore({ url, schema, table: 'never_created', migrate: false });
     await expect(store.get('k')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
     await store.close();
   });
 
   it('a closed port rejects with ERR_STORE_UNAVAILABLE within its connect timeout', async () => {
     const port = await closedPort();
-    const store = new PostgresStore({ connectionString: urlThrough(`127.0.0.1:${port}`), schema, connectTimeout: 300 });
+    const store = new PostgresStore({ url: urlThrough(`127.0.0.1:${port}`), schema, connectTimeout: 300 });
     const failure = await store.get('k').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(StoreUnavailableError);
     expect(failure).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
@@ -109,7 +109,7 @@ describe('PostgresStore', () => {
     const proxy = new TcpProxy({ targetHost: target.hostname, targetPort });
     await proxy.start();
     await proxy.blackhole();
-    const store = new PostgresStore({ connectionString: urlThrough(proxy.address), schema, connectTimeout: 300 });
+    const store = new PostgresStore({ url: urlThrough(proxy.address), schema, connectTimeout: 300 });
     try {
       await expect(store.get('k')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
     } finally {
@@ -118,8 +118,8 @@ describe('PostgresStore', () => {
     }
   });
 
-  it('a query that outlives queryTimeout rejects with ERR_STORE_UNAVAILABLE', async () => {
-    const store = new PostgresStore({ connectionString, schema, queryTimeout: 200 });
+  it('a query that outlives commandTimeout rejects with ERR_STORE_UNAVAILABLE', async () => {
+    const store = new PostgresStore({ url, schema, commandTimeout: 200 });
     const clientKey = uniqueClientKey('locked');
     await store.set(sampleInstallation(clientKey));
     // Hold the row lock in another session so the upsert waits on the server.
@@ -138,13 +138,13 @@ describe('PostgresStore', () => {
   });
 
   it('rejects bad options at setup with a TypeError naming the option', () => {
-    expect(() => new PostgresStore('mysql://x')).toThrow(/options\.connectionString/);
+    expect(() => new PostgresStore('mysql://x')).toThrow(/options\.url/);
     expect(() => new PostgresStore({ schema: 'a"; DROP' })).toThrow(/options\.schema/);
     expect(() => new PostgresStore({ table: '' })).toThrow(/options\.table/);
     expect(() => new PostgresStore({ connectTimeout: -5 })).toThrow(/options\.connectTimeout/);
-    expect(() => new PostgresStore({ queryTimeout: 0 })).toThrow(/options\.queryTimeout/);
+    expect(() => new PostgresStore({ commandTimeout: 0 })).toThrow(/options\.commandTimeout/);
     expect(() => new PostgresStore({ max: 0 })).toThrow(/options\.max/);
     expect(() => new PostgresStore({ migrate: 'yes' as never })).toThrow(/options\.migrate/);
-    expect(() => new PostgresStore({ pool: {} as never })).toThrow(/options\.pool/);
+    expect(() => new PostgresStore({ client: {} as never })).toThrow(/options\.client/);
   });
 });

@@ -13,7 +13,7 @@ export interface SqliteStoreOptions {
   /** Database file, created if missing; `:memory:` for a throw-away database. Default `connect-jwt.sqlite`. */
   filename?: string;
   /** An open better-sqlite3 database the caller owns: `close()` leaves it open. */
-  database?: Db;
+  client?: Db;
   /** Table name (letters, digits, `_`); default `connect_jwt_installations`. */
   table?: string;
   /** How long (ms) a write waits for another process's lock before failing; default 2000. */
@@ -59,8 +59,8 @@ export class SqliteStore implements SecretStore {
     if (settings.filename !== undefined && (typeof settings.filename !== 'string' || settings.filename === '')) {
       throw new TypeError('SqliteStore: options.filename must be a non-empty string');
     }
-    if (settings.database !== undefined && typeof settings.database?.prepare !== 'function') {
-      throw new TypeError('SqliteStore: options.database must be a better-sqlite3 Database');
+    if (settings.client !== undefined && typeof settings.client?.prepare !== 'function') {
+      throw new TypeError('SqliteStore: options.client must be a better-sqlite3 Database');
     }
     this.table = settings.table ?? DEFAULT_TABLE;
     if (typeof this.table !== 'string' || !IDENTIFIER.test(this.table)) {
@@ -70,9 +70,9 @@ export class SqliteStore implements SecretStore {
     if (!Number.isInteger(this.#busyTimeout) || this.#busyTimeout < 0) {
       throw new TypeError('SqliteStore: options.busyTimeout must be a non-negative integer (ms)');
     }
-    this.#database = settings.database;
-    this.#ownsDatabase = settings.database === undefined;
-    this.filename = settings.database?.name ?? settings.filename ?? DEFAULT_FILENAME;
+    this.#database = settings.client;
+    this.#ownsDatabase = settings.client === undefined;
+    this.filename = settings.client?.name ?? settings.filename ?? DEFAULT_FILENAME;
   }
 
   async get(clientKey: string): Promise<Installation | undefined> {

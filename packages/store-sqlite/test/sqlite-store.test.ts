@@ -43,7 +43,7 @@ describe('SqliteStore', () => {
 
   it('uses a database it does not own and leaves it open on close()', async () => {
     const database = new Database(':memory:');
-    const store = new SqliteStore({ database });
+    const store = new SqliteStore({ client: database });
     await store.set(sampleInstallation('borrowed'));
     await store.close();
     expect(database.open).toBe(true);
@@ -70,7 +70,7 @@ describe('SqliteStore', () => {
 
   it('a corrupted record is ERR_STORE_UNAVAILABLE, not a crash', async () => {
     const database = new Database(':memory:');
-    const store = new SqliteStore({ database });
+    const store = new SqliteStore({ client: database });
     await store.set(sampleInstallation('k'));
     database.prepare("UPDATE connect_jwt_installations SET installation = '{not json'").run();
     await expect(store.get('k')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
@@ -81,7 +81,7 @@ describe('SqliteStore', () => {
     expect(() => new SqliteStore({ table: 'x; DROP TABLE y' })).toThrow(/options\.table/);
     expect(() => new SqliteStore({ filename: '' })).toThrow(/options\.filename/);
     expect(() => new SqliteStore({ busyTimeout: -1 })).toThrow(/options\.busyTimeout/);
-    expect(() => new SqliteStore({ database: {} as Database.Database })).toThrow(/options\.database/);
+    expect(() => new SqliteStore({ client: {} as Database.Database })).toThrow(/options\.client/);
   });
 });
 

@@ -68,7 +68,7 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
       await Promise.allSettled(stores.map((store) => store.close?.()));
     });
 
-    it('round-trips a full install record, unicode and large fields included', async () => {
+    it('round-trips a full installation, unicode and large fields included', async () => {
       const store = await open();
       const clientKey = uniqueClientKey('round-trip-ü');
       const installation = sampleInstallation(clientKey, {
@@ -86,7 +86,7 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
       expect(await store.get(uniqueClientKey('unknown'))).toBeUndefined();
     });
 
-    it('upserts: a second set replaces the record', async () => {
+    it('upserts: a second set replaces the installation', async () => {
       const store = await open();
       const clientKey = uniqueClientKey('upsert');
       await store.set(sampleInstallation(clientKey, { sharedSecret: 'first', extra: 'kept?' }));
@@ -96,7 +96,7 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
       expect(await store.get(clientKey)).toEqual(second);
     });
 
-    it('deletes a record', async () => {
+    it('deletes an installation', async () => {
       const store = await open();
       const clientKey = uniqueClientKey('delete');
       await store.set(sampleInstallation(clientKey));
@@ -109,7 +109,7 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
       await expect(store.delete(uniqueClientKey('never-stored'))).resolves.toBeUndefined();
     });
 
-    it('50 concurrent upserts of one key leave one whole record', async () => {
+    it('50 concurrent upserts of one key leave one whole installation', async () => {
       const store = await open();
       const clientKey = uniqueClientKey('concurrent');
       const versions = Array.from({ length: 50 }, (_, i) =>
@@ -123,7 +123,7 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
       expect(stored).toEqual(versions[index]);
     });
 
-    it('does not let a caller change the stored record by mutating what it got', async () => {
+    it('does not let a caller change the stored installation by mutating what it got', async () => {
       const store = await open();
       const clientKey = uniqueClientKey('copy');
       const installation = sampleInstallation(clientKey);
@@ -164,7 +164,7 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
       };
       const bare = (ari: string) => ari.slice(ari.lastIndexOf('/') + 1);
 
-      it('finds a record by its installationId, whether stored or asked as an ARI or a bare uuid', async () => {
+      it('finds an installation by its installationId, whether stored or asked as an ARI or a bare uuid', async () => {
         const store = await open();
         const asAri = sampleInstallation(uniqueClientKey('by-ari'), { installationId: uniqueInstallationId() });
         const asUuid = sampleInstallation(uniqueClientKey('by-uuid'), {
@@ -188,7 +188,7 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
         expect(await lookup(store, 'not-a-uuid')).toBeUndefined();
       });
 
-      it('follows reinstalls and deletes: an id moved or removed no longer finds the old record', async () => {
+      it('follows reinstalls and deletes: an id moved or removed no longer finds the old installation', async () => {
         const store = await open();
         const clientKey = uniqueClientKey('moved');
         const first = uniqueInstallationId();
@@ -202,7 +202,7 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
         expect(await lookup(store, second)).toBeUndefined();
       });
 
-      it('does not let a caller change the stored record by mutating what it got', async () => {
+      it('does not let a caller change the stored installation by mutating what it got', async () => {
         const store = await open();
         const installation = sampleInstallation(uniqueClientKey('lookup-copy'), {
           installationId: uniqueInstallationId(),
@@ -216,7 +216,7 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
       });
 
       if (sharedStorage) {
-        it("a second instance finds the first one's record", async () => {
+        it("a second instance finds the first one's installation", async () => {
           const first = await open();
           const second = await open();
           const installation = sampleInstallation(uniqueClientKey('lookup-shared'), {

@@ -10,12 +10,12 @@ export type LifecycleEvent = 'installed' | 'uninstalled';
  */
 export function readInstallPayload(body: unknown, event: LifecycleEvent): Installation {
   const required = event === 'installed' ? ['clientKey', 'sharedSecret', 'baseUrl', 'productType'] : ['clientKey'];
-  const record = toInstallation(body, { required: [...required, 'eventType'], what: 'the lifecycle body' });
-  if (record.eventType !== event) {
+  const installation = toInstallation(body, { required: [...required, 'eventType'], what: 'the lifecycle body' });
+  if (installation.eventType !== event) {
     throw new InvalidInstallError(
-      `the lifecycle body eventType is ${JSON.stringify(record.eventType)}, expected "${event}"`,
+      `the lifecycle body eventType is ${JSON.stringify(installation.eventType)}, expected "${event}"`,
       { status: 400 },
     );
   }
-  return record;
+  return installation;
 }

@@ -59,7 +59,7 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   } catch (cause) {
     throw storeFailure(cause);
   }
-  const installation = usableInstallation(stored, clientKey);
+  const installation = installationForIssuer(stored, clientKey);
   verifyHs256(parsed, installation.sharedSecret);
 
   const payload = parsed.payload;
@@ -77,7 +77,8 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   return auth;
 }
 
-function usableInstallation(installation: Installation | undefined, clientKey: string): Installation {
+/** What the store answered for `iss`, once it is a record of this issuer with a secret; else InvalidIssuerError. */
+function installationForIssuer(installation: Installation | undefined, clientKey: string): Installation {
   if (installation === undefined || installation === null) {
     throw new InvalidIssuerError('the token issuer is not a known installation');
   }
@@ -114,13 +115,15 @@ function checkQsh(payload: Record<string, unknown>, request: ConnectRequest, opt
   if (mode === 'context') {
     throw new QshMismatchError('this route accepts only context tokens (qsh "context-qsh")');
   }
+  // Plain comparisons are safe here: the signature is already verified, so the claim is
+  // authentic, and both sides are public (the hash of the request the caller itself sent).
   const canonical = canonicalFor(request, options, 'encoded');
-  if (sameHash(claim, sha256Hex(canonical))) return;
+  if (claim === sha256Hex(canonical)) return;
   // Tokens signed by the atlassian-jwt npm package order parameter names by their raw form.
   const rawOrdered = canonicalFor(request, options, 'raw');
-  if (rawOrdered !== canonical && sameHash(claim, sha256Hex(rawOrdered))) return;
+  if (rawOrdered !== canonical && claim === sha256Hex(rawOrdered)) return;
   const hostForm = hostDoubleSlashForm(canonical);
-  if (hostForm !== undefined && sameHash(claim, sha256Hex(hostForm))) return;
+  if (hostForm !== undefined && claim === sha256Hex(hostForm)) return;
   throw new QshMismatchError('the token qsh does not match this request', { canonicalRequest: canonical });
 }
 
@@ -151,10 +154,4 @@ function formBodyOf(body: unknown): FormBody | undefined {
 
 function isStringList(value: unknown): boolean {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
-}
-
-// A plain comparison is safe here: the signature is already verified, so the claim is authentic,
-// and both sides are public (the hash of the request the caller itself sent).
-function sameHash(claim: string, computed: string): boolean {
-  return claim === computed;
 }

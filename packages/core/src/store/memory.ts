@@ -4,7 +4,7 @@ import { assertRememberArguments, type Installation, type SecretStore } from './
 
 /** Installations in this process's memory: for tests and single-process add-ons that reinstall on restart. */
 export class MemoryStore implements SecretStore {
-  readonly #records = new Map<string, Installation>();
+  readonly #installations = new Map<string, Installation>();
   /** bareInstallationId(installationId) → clientKey. */
   readonly #byInstallationId = new Map<string, string>();
   readonly #remembered = new Map<string, { value: string; expiresAt: number }>();
@@ -12,9 +12,9 @@ export class MemoryStore implements SecretStore {
 
   async get(clientKey: string): Promise<Installation | undefined> {
     this.#assertOpen();
-    const record = this.#records.get(clientKey);
+    const stored = this.#installations.get(clientKey);
     // A copy, so a caller mutating the result cannot change the stored secret.
-    return record === undefined ? undefined : { ...record };
+    return stored === undefined ? undefined : { ...stored };
   }
 
   async getByInstallationId(installationId: string): Promise<Installation | undefined> {
@@ -26,7 +26,7 @@ export class MemoryStore implements SecretStore {
   async set(installation: Installation): Promise<void> {
     this.#assertOpen();
     this.#unindex(installation.clientKey);
-    this.#records.set(installation.clientKey, { ...installation });
+    this.#installations.set(installation.clientKey, { ...installation });
     if (typeof installation.installationId === 'string') {
       this.#byInstallationId.set(bareInstallationId(installation.installationId), installation.clientKey);
     }
@@ -35,11 +35,11 @@ export class MemoryStore implements SecretStore {
   async delete(clientKey: string): Promise<void> {
     this.#assertOpen();
     this.#unindex(clientKey);
-    this.#records.delete(clientKey);
+    this.#installations.delete(clientKey);
   }
 
   #unindex(clientKey: string): void {
-    const previous = this.#records.get(clientKey)?.installationId;
+    const previous = this.#installations.get(clientKey)?.installationId;
     if (typeof previous !== 'string') return;
     const key = bareInstallationId(previous);
     if (this.#byInstallationId.get(key) === clientKey) this.#byInstallationId.delete(key);
@@ -59,10 +59,10 @@ export class MemoryStore implements SecretStore {
     return value;
   }
 
-  /** Drops every record; using the store afterwards fails like any closed store. */
+  /** Drops every stored; using the store afterwards fails like any closed store. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#records.clear();
+    this.#installations.clear();
     this.#byInstallationId.clear();
     this.#remembered.clear();
   }
