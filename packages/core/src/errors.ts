@@ -95,6 +95,13 @@ export class StoreUnavailableError extends ConnectJwtError {
   static override readonly code = 'ERR_STORE_UNAVAILABLE';
   override readonly code = 'ERR_STORE_UNAVAILABLE';
   override readonly status = 503;
+  /** Seconds after which a retry may succeed (the `Retry-After` answer), when known. */
+  readonly retryAfter: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; retryAfter?: number }) {
+    super(message, options);
+    this.retryAfter = options?.retryAfter;
+  }
 }
 
 /** True for any error raised by this library, including one from another copy of it. */

@@ -35,6 +35,9 @@ export function toErrorResponse(
   const typed = error as ConnectJwtError;
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (typed.status === 401) headers['www-authenticate'] = `${scheme} realm="${realm.replace(/["\\]/g, '')}"`;
-  if (typed.status === 503) headers['retry-after'] = '1';
+  if (typed.status === 503) {
+    const retryAfter = (typed as { retryAfter?: unknown }).retryAfter;
+    headers['retry-after'] = typeof retryAfter === 'number' && retryAfter >= 1 ? String(Math.ceil(retryAfter)) : '1';
+  }
   return { status: typed.status, headers, body: { code: typed.code, message: typed.message } };
 }

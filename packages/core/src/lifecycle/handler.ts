@@ -33,6 +33,9 @@ export function createLifecycleHandler(options: LifecycleOptions, caller = 'crea
     timeoutMs: resolved.keyFetchTimeoutMs,
     ttlMs: resolved.keyCacheTtlMs,
     maxEntries: resolved.keyCacheMaxEntries,
+    missingKeyTtlMs: resolved.missingKeyTtlMs,
+    maxFetchesPerMinute: resolved.maxKeyFetchesPerMinute,
+    maxFetchesInFlight: resolved.maxKeyFetchesInFlight,
   });
 
   const authenticate = async (

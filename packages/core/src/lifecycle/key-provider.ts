@@ -9,6 +9,12 @@ export interface InstallKeyProviderOptions {
   timeoutMs: number;
   ttlMs: number;
   maxEntries: number;
+  /** How long a kid the key server said it does not have is answered 401 without asking again. */
+  missingKeyTtlMs: number;
+  /** Most key fetches started in any 60 seconds; past it, 503 with Retry-After. */
+  maxFetchesPerMinute: number;
+  /** Most key fetches waiting for the server at once; past it, 503 with Retry-After. */
+  maxFetchesInFlight: number;
 }
 
 /** Fetches and caches the RSA public keys that sign install tokens, by `kid`. */
@@ -27,10 +33,34 @@ export function isSafeKid(kid: unknown): kid is string {
   return typeof kid === 'string' && SAFE_KID.test(kid) && !kid.includes('..');
 }
 
+const MINUTE_MS = 60_000;
+// Bounds the memory of forged kids; beyond it the oldest are forgotten (and cost a fetch again).
+const MAX_MISSING_KIDS = 10_000;
+
 export function createInstallKeyProvider(options: InstallKeyProviderOptions): InstallKeyProvider {
   const cache = new Cache<string, CryptoKey>({ max: options.maxEntries, ttlMs: options.ttlMs });
   // Concurrent installs signed with one new key share one fetch instead of stampeding the server.
   const inFlight = new Map<string, Promise<CryptoKey>>();
+  // Forged installs with random kids would otherwise buy one key-server fetch each: a kid the
+  // server does not have is remembered for a while, and new fetches have a budget.
+  const missing = new Cache<string, true>({ max: MAX_MISSING_KIDS, ttlMs: options.missingKeyTtlMs });
+  const fetchStarts: number[] = [];
+
+  const assertBudget = (now: number) => {
+    while (fetchStarts.length > 0 && (fetchStarts[0] as number) <= now - MINUTE_MS) fetchStarts.shift();
+    if (inFlight.size >= options.maxFetchesInFlight) {
+      throw new StoreUnavailableError('too many install keys are being fetched at once; try again shortly', {
+        retryAfter: 1,
+      });
+    }
+    if (fetchStarts.length >= options.maxFetchesPerMinute) {
+      const retryAfter = Math.max(1, Math.ceil(((fetchStarts[0] as number) + MINUTE_MS - now) / 1000));
+      throw new StoreUnavailableError('the install key fetch budget for this minute is spent; try again later', {
+        retryAfter,
+      });
+    }
+    fetchStarts.push(now);
+  };
 
   return {
     async getKey(kid) {
@@ -43,6 +73,10 @@ export function createInstallKeyProvider(options: InstallKeyProviderOptions): In
       if (cached !== undefined) return cached;
       let pending = inFlight.get(kid);
       if (pending === undefined) {
+        if (missing.get(kid) !== undefined) {
+          throw new InvalidInstallError('the key server has no public key for this install token');
+        }
+        assertBudget(Date.now());
         pending = fetchKey(`${options.keyServerUrl}/${kid}`, options.timeoutMs).then(
           (key) => {
             inFlight.delete(kid);
@@ -51,6 +85,8 @@ export function createInstallKeyProvider(options: InstallKeyProviderOptions): In
           },
           (error: unknown) => {
             inFlight.delete(kid);
+            // Only the server's own "no such key" (a 4xx) is remembered: an outage is not an answer.
+            if (error instanceof InvalidInstallError && options.missingKeyTtlMs > 0) missing.set(kid, true);
             throw error;
           },
         );

@@ -26,6 +26,12 @@ export interface LifecycleOptions {
   keyCacheTtlMs?: number | undefined;
   /** Public keys kept at most; default 100. */
   keyCacheMaxEntries?: number | undefined;
+  /** Milliseconds a kid the key server does not have is refused (401) without asking again; default 60 000. */
+  missingKeyTtlMs?: number | undefined;
+  /** Key fetches started in any 60 seconds at most; past it installs with a new kid get 503 + Retry-After; default 30. */
+  maxKeyFetchesPerMinute?: number | undefined;
+  /** Key fetches waiting for the key server at once at most; past it, 503 + Retry-After; default 4. */
+  maxKeyFetchesInFlight?: number | undefined;
   /** Seconds of leeway for exp/nbf/iat; default 30. */
   clockTolerance?: number | undefined;
   /** Largest accepted lifecycle body in bytes; default 64 KiB. */
@@ -47,6 +53,9 @@ export interface ResolvedLifecycleOptions {
   keyFetchTimeoutMs: number;
   keyCacheTtlMs: number;
   keyCacheMaxEntries: number;
+  missingKeyTtlMs: number;
+  maxKeyFetchesPerMinute: number;
+  maxKeyFetchesInFlight: number;
   clockTolerance: number;
   maxBodyBytes: number;
 }
@@ -113,6 +122,9 @@ export function validateLifecycleOptions(options: LifecycleOptions, caller: stri
     keyFetchTimeoutMs: number('keyFetchTimeoutMs', 5000, { positive: true }),
     keyCacheTtlMs: number('keyCacheTtlMs', 3_600_000),
     keyCacheMaxEntries: number('keyCacheMaxEntries', 100, { positive: true, integer: true }),
+    missingKeyTtlMs: number('missingKeyTtlMs', 60_000),
+    maxKeyFetchesPerMinute: number('maxKeyFetchesPerMinute', 30, { positive: true, integer: true }),
+    maxKeyFetchesInFlight: number('maxKeyFetchesInFlight', 4, { positive: true, integer: true }),
     clockTolerance: number('clockTolerance', DEFAULT_CLOCK_TOLERANCE),
     maxBodyBytes: number('maxBodyBytes', 64 * 1024, { positive: true, integer: true }),
   };

@@ -34,6 +34,11 @@ describe('toErrorResponse', () => {
     expect(answer.body.code).toBe('ERR_STORE_UNAVAILABLE');
   });
 
+  it('answers the Retry-After a 503 names (a spent key-fetch budget)', () => {
+    const answer = toErrorResponse(new StoreUnavailableError('budget spent', { retryAfter: 42.3 }));
+    expect(answer.headers['retry-after']).toBe('43');
+  });
+
   it('uses the status an install error carries (400 for a bad body)', () => {
     expect(toErrorResponse(new InvalidInstallError('bad body', { status: 400 })).status).toBe(400);
   });

@@ -142,6 +142,21 @@ describe('lifecycle handler: a captured install token cannot be replayed with an
   });
 });
 
+describe('lifecycle handler: forged installs with random kids', () => {
+  it('cost one key fetch each only within the budget, then 503 with Retry-After, never an install', async () => {
+    const handler = handlerWith({ maxKeyFetchesPerMinute: 3 });
+    const answers = [];
+    for (let i = 0; i < 5; i++) {
+      const payload = installPayload();
+      const forged = signInstall({ key: keyServer.createKey({ serve: false }), addonBaseUrl: ADDON, payload });
+      answers.push(await refusal(handler.installed(lifecycleRequest(forged, payload))));
+      expect(await store.get(payload.clientKey)).toBeUndefined();
+    }
+    expect(answers.map((error) => error.status)).toEqual([401, 401, 401, 503, 503]);
+    expect((answers[4] as unknown as { retryAfter: number }).retryAfter).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('lifecycle handler: forgeries are refused and nothing is written', () => {
   const victim = installPayload({ sharedSecret: 'the-original-secret' });
   const forged = { ...victim, sharedSecret: 'attacker-chosen-secret' };

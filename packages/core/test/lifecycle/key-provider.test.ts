@@ -15,6 +15,9 @@ const provider = (overrides: Partial<Parameters<typeof createInstallKeyProvider>
     timeoutMs: 2000,
     ttlMs: 60_000,
     maxEntries: 10,
+    missingKeyTtlMs: 0,
+    maxFetchesPerMinute: 1000,
+    maxFetchesInFlight: 100,
     ...overrides,
   });
 
@@ -103,7 +106,52 @@ describe('install key provider', () => {
     const closed = await startKeyServer();
     const url = closed.url;
     await closed.close();
-    const keys = createInstallKeyProvider({ keyServerUrl: url, timeoutMs: 2000, ttlMs: 0, maxEntries: 1 });
+    const keys = provider({ keyServerUrl: url, ttlMs: 0, maxEntries: 1 });
     await expect(keys.getKey(closed.key.kid)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+  });
+});
+
+// Forged installs with random kids must not buy one key-server fetch each.
+describe('install key provider: unknown kids are bounded', () => {
+  const budgeted = (overrides: Partial<Parameters<typeof createInstallKeyProvider>[0]> = {}) =>
+    provider({ missingKeyTtlMs: 60_000, maxFetchesPerMinute: 5, maxFetchesInFlight: 2, ...overrides });
+  const randomKid = () => `forged-${Math.random().toString(36).slice(2)}`;
+
+  it('remembers a kid the key server does not have, so asking again costs no fetch', async () => {
+    const keys = budgeted();
+    const kid = randomKid();
+    for (let i = 0; i < 5; i++) await expect(keys.getKey(kid)).rejects.toBeInstanceOf(InvalidInstallError);
+    expect(keyServer.requestCount(kid)).toBe(1);
+  });
+
+  it('past the per-minute budget, answers 503 with a Retry-After and fetches nothing', async () => {
+    const keys = budgeted();
+    const kids = Array.from({ length: 8 }, randomKid);
+    const outcomes = [];
+    for (const kid of kids) outcomes.push(await keys.getKey(kid).catch((error: unknown) => error));
+    expect(outcomes.slice(0, 5).every((e) => e instanceof InvalidInstallError)).toBe(true);
+    for (const refused of outcomes.slice(5)) {
+      expect(refused).toBeInstanceOf(StoreUnavailableError);
+      expect((refused as StoreUnavailableError).retryAfter).toBeGreaterThanOrEqual(1);
+      expect((refused as StoreUnavailableError).retryAfter).toBeLessThanOrEqual(60);
+    }
+    expect(kids.slice(5).map((kid) => keyServer.requestCount(kid))).toEqual([0, 0, 0]);
+    // A key already cached is no fetch: still served.
+    const known = keyServer.createKey();
+    const warm = budgeted();
+    await warm.getKey(known.kid);
+    for (const kid of Array.from({ length: 6 }, randomKid)) await warm.getKey(kid).catch(() => {});
+    await expect(warm.getKey(known.kid)).resolves.toBeDefined();
+  });
+
+  it('caps fetches in flight: a third unknown kid while two hang is a 503, not a third fetch', async () => {
+    const keys = budgeted({ timeoutMs: 1500 });
+    const [a, b, c] = [randomKid(), randomKid(), randomKid()];
+    keyServer.respond(a, 'hang');
+    keyServer.respond(b, 'hang');
+    const hanging = [keys.getKey(a).catch(() => {}), keys.getKey(b).catch(() => {})];
+    await expect(keys.getKey(c)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+    expect(keyServer.requestCount(c)).toBe(0);
+    await Promise.all(hanging);
   });
 });
