@@ -72,6 +72,12 @@ describe('npm run pack', () => {
     const versions = new Set(names.map((name) => unpack(name).manifest.version));
     expect(versions.size).toBe(1);
   });
+
+  it('keeps them at one version from release to release: one changesets fixed group holds them all', () => {
+    const config = JSON.parse(readFileSync(join(root, '.changeset/config.json'), 'utf8')) as { fixed: string[][] };
+    expect(config.fixed).toHaveLength(1);
+    expect([...(config.fixed[0] ?? [])].sort()).toEqual(names);
+  });
 });
 
 describe.each(names)('%s tarball', (name) => {
