@@ -19,6 +19,50 @@ async function refusal(response: Response): Promise<[number, string]> {
 }
 
 describe.each(EXAMPLES)('the %s example add-on', (_name, appKey, start) => {
+  it('Connect on Forge: the trigger endpoint takes Forge Invocation Tokens, /api/context both kinds', async () => {
+    const { product, addon, forge } = await startExampleWithProduct(start, 'jira', cleanUps, true);
+    if (!forge) throw new Error('the fake Forge did not start');
+    // An adopted app's `installed` carries the Forge installationId beside the clientKey.
+    expect((await product.install(addon.baseUrl, { payload: { installationId: forge.installationId } })).status).toBe(
+      204,
+    );
+
+    const trigger = await fetch(`${addon.baseUrl}/forge/events`, {
+      method: 'POST',
+      headers: { ...forge.headers({ principal: null }), 'content-type': 'application/json' },
+      body: JSON.stringify({ eventType: 'avi:jira:created:issue', issue: { key: 'TEST-1' } }),
+      redirect: 'manual',
+    });
+    expect(trigger.status).toBe(200);
+    expect(await trigger.json()).toEqual({
+      event: 'avi:jira:created:issue',
+      installationId: forge.installationId,
+      clientKey: product.clientKey,
+      environment: 'DEVELOPMENT',
+    });
+
+    const fromForgeUi = await fetch(`${addon.baseUrl}/api/context`, { headers: forge.headers() });
+    expect(fromForgeUi.status).toBe(200);
+    expect(await fromForgeUi.json()).toMatchObject({ kind: 'forge', clientKey: product.clientKey });
+    const fromIframe = await product.request('/api/context', { token: await product.contextToken() });
+    expect(await fromIframe.json()).toMatchObject({ kind: 'connect', clientKey: product.clientKey });
+
+    const otherApp = forge.headers({
+      claims: { aud: 'ari:cloud:ecosystem::app/11111111-2222-4333-8444-555555555555' },
+    });
+    const refused = await fetch(`${addon.baseUrl}/forge/events`, {
+      method: 'POST',
+      headers: otherApp,
+      redirect: 'manual',
+    });
+    expect(await refusal(refused)).toEqual([401, 'ERR_INVALID_AUDIENCE']);
+    const connectOnForgeRoute = await product.request('/forge/events', {
+      method: 'POST',
+      token: await product.contextToken(),
+    });
+    expect(await refusal(connectOnForgeRoute)).toEqual([401, 'ERR_TOKEN_MISSING']);
+  });
+
   it('serves its descriptor with the base URL it listens on', async () => {
     const { addon } = await startWith(start, 'jira');
     expect(addon.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -1,14 +1,16 @@
 import { productFetch } from '@connect-jwt/core';
 import {
   type AddonOptions,
+  describeCaller,
   exampleDescriptor,
+  forgeEventAnswer,
   type RunningAddon,
   renderGeneralPage,
   type StartOptions,
   serveAddon,
   whoAmIPath,
 } from '@connect-jwt/example-shared';
-import { atlassianJwt, connectLifecycle } from '@connect-jwt/express';
+import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/express';
 import express, { type Express } from 'express';
 
 const IDENTITY = { key: 'connect-jwt-express-example', name: 'connect-jwt Express example' };
@@ -38,13 +40,17 @@ export function createApp(options: AddonOptions): Express {
   });
 
   // Called by the page's script with `AP.context.getToken()`: a context token, not bound to a URL.
-  app.get('/api/context', atlassianJwt({ ...auth, qsh: 'context' }), (req, res) => {
-    res.json({
-      clientKey: req.atlassian.clientKey,
-      accountId: req.atlassian.accountId,
-      context: req.atlassian.context,
-    });
+  // With Forge on, a Forge UI's `invokeRemote` calls it too (Authorization: Bearer): both kinds.
+  app.get('/api/context', atlassianJwt({ ...auth, qsh: 'context', forge: options.forge }), (req, res) => {
+    res.json(describeCaller(req.atlassian));
   });
+
+  // Connect on Forge: a product-event trigger of manifest.yml, sent with a Forge Invocation Token.
+  if (options.forge) {
+    app.post('/forge/events', forgeRemote({ ...options.forge, store: options.store }), express.json(), (req, res) => {
+      res.json(forgeEventAnswer(req.atlassian, req.body));
+    });
+  }
 
   // The body is parsed only after the token is checked, so unauthenticated bodies cost nothing.
   app.post('/webhooks/issue-created', atlassianJwt(auth), express.json(), (req, res) => {
@@ -64,6 +70,6 @@ export function createApp(options: AddonOptions): Express {
 
 /** Listens on `options.port` (0: any free port) and serves the add-on there. */
 export function startAddon(options: StartOptions): Promise<RunningAddon> {
-  const { store, keyServerUrl, ...listen } = options;
-  return serveAddon(listen, async (baseUrl) => ({ handler: createApp({ baseUrl, store, keyServerUrl }) }));
+  const { store, keyServerUrl, forge, ...listen } = options;
+  return serveAddon(listen, async (baseUrl) => ({ handler: createApp({ baseUrl, store, keyServerUrl, forge }) }));
 }

@@ -1,7 +1,9 @@
 import { productFetch } from '@connect-jwt/core';
 import {
   type AddonOptions,
+  describeCaller,
   exampleDescriptor,
+  forgeEventAnswer,
   type RunningAddon,
   renderGeneralPage,
   type StartOptions,
@@ -41,10 +43,19 @@ export async function createApp(options: AddonOptions): Promise<FastifyInstance>
   );
 
   // Called by the page's script with `AP.context.getToken()`: a context token, not bound to a URL.
-  app.get('/api/context', { config: { atlassianJwt: { qsh: 'context' } } }, async (request) => {
-    const { clientKey, accountId, context } = request.atlassian;
-    return { clientKey, accountId, context };
-  });
+  // With Forge on, a Forge UI's `invokeRemote` calls it too (Authorization: Bearer): both kinds.
+  app.get('/api/context', { config: { atlassianJwt: { qsh: 'context', forge: options.forge } } }, async (request) =>
+    describeCaller(request.atlassian),
+  );
+
+  // Connect on Forge: a product-event trigger of manifest.yml, sent with a Forge Invocation Token.
+  if (options.forge) {
+    app.post(
+      '/forge/events',
+      { config: { atlassianJwt: { accept: 'forge', forge: options.forge } } },
+      async (request) => forgeEventAnswer(request.atlassian, request.body),
+    );
+  }
 
   app.post<{ Body: { webhookEvent?: string; issue?: { key?: string } } }>(
     '/webhooks/issue-created',
@@ -69,9 +80,9 @@ export async function createApp(options: AddonOptions): Promise<FastifyInstance>
 
 /** Listens on `options.port` (0: any free port) and serves the add-on there. */
 export function startAddon(options: StartOptions): Promise<RunningAddon> {
-  const { store, keyServerUrl, ...listen } = options;
+  const { store, keyServerUrl, forge, ...listen } = options;
   return serveAddon(listen, async (baseUrl) => {
-    const app = await createApp({ baseUrl, store, keyServerUrl });
+    const app = await createApp({ baseUrl, store, keyServerUrl, forge });
     await app.ready();
     // The server already listens (its port fixes the base URL), so Fastify serves through its router.
     return { handler: (req, res) => app.routing(req, res), close: () => app.close() };

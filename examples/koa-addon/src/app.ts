@@ -1,14 +1,16 @@
 import { productFetch } from '@connect-jwt/core';
 import {
   type AddonOptions,
+  describeCaller,
   exampleDescriptor,
+  forgeEventAnswer,
   type RunningAddon,
   renderGeneralPage,
   type StartOptions,
   serveAddon,
   whoAmIPath,
 } from '@connect-jwt/example-shared';
-import { atlassianJwt, connectLifecycle } from '@connect-jwt/koa';
+import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/koa';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -38,10 +40,17 @@ export function createApp(options: AddonOptions): Koa {
   });
 
   // Called by the page's script with `AP.context.getToken()`: a context token, not bound to a URL.
-  router.get('/api/context', atlassianJwt({ ...auth, qsh: 'context' }), (ctx) => {
-    const { clientKey, accountId, context } = ctx.state.atlassian;
-    ctx.body = { clientKey, accountId, context };
+  // With Forge on, a Forge UI's `invokeRemote` calls it too (Authorization: Bearer): both kinds.
+  router.get('/api/context', atlassianJwt({ ...auth, qsh: 'context', forge: options.forge }), (ctx) => {
+    ctx.body = describeCaller(ctx.state.atlassian);
   });
+
+  // Connect on Forge: a product-event trigger of manifest.yml, sent with a Forge Invocation Token.
+  if (options.forge) {
+    router.post('/forge/events', forgeRemote({ ...options.forge, store: options.store }), bodyParser(), (ctx) => {
+      ctx.body = forgeEventAnswer(ctx.state.atlassian, ctx.request.body);
+    });
+  }
 
   // The body is parsed only after the token is checked, so unauthenticated bodies cost nothing.
   router.post('/webhooks/issue-created', atlassianJwt(auth), bodyParser(), (ctx) => {
@@ -64,6 +73,8 @@ export function createApp(options: AddonOptions): Koa {
 
 /** Listens on `options.port` (0: any free port) and serves the add-on there. */
 export function startAddon(options: StartOptions): Promise<RunningAddon> {
-  const { store, keyServerUrl, ...listen } = options;
-  return serveAddon(listen, async (baseUrl) => ({ handler: createApp({ baseUrl, store, keyServerUrl }).callback() }));
+  const { store, keyServerUrl, forge, ...listen } = options;
+  return serveAddon(listen, async (baseUrl) => ({
+    handler: createApp({ baseUrl, store, keyServerUrl, forge }).callback(),
+  }));
 }

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '@connect-jwt/store-sqlite';
-import { createFakeProduct, type FakeProduct, type RunningAddon } from '@connect-jwt/testing';
+import {
+  createFakeForge,
+  createFakeProduct,
+  type FakeForge,
+  type FakeProduct,
+  type RunningAddon,
+} from '@connect-jwt/testing';
 import type { StartOptions } from './run.js';
 
 export interface DemoOptions {
@@ -42,14 +48,15 @@ type Body = Record<string, unknown> & {
 };
 
 /** The Connect flow, one request per step, with the status each must get. */
-function flow(product: FakeProduct, addon: RunningAddon, store: SqliteStore): StepDefinition[] {
+function flow(product: FakeProduct, forge: FakeForge, addon: RunningAddon, store: SqliteStore): StepDefinition[] {
   const user = `${product.accountId.slice(0, 12)}…`;
   return [
     {
       title: 'install',
       request: 'POST /installed (RS256 signed install)',
       expectedStatus: 204,
-      send: () => product.install(addon.baseUrl),
+      // An app that adopted Forge: `installed` names the Forge installation of the same site.
+      send: () => product.install(addon.baseUrl, { payload: { installationId: forge.installationId } }),
       summarize: () => `stored clientKey ${product.clientKey.slice(0, 8)}… and its shared secret`,
     },
     {
@@ -96,6 +103,39 @@ function flow(product: FakeProduct, addon: RunningAddon, store: SqliteStore): St
       },
     },
     {
+      title: 'Forge trigger',
+      request: 'POST /forge/events (Bearer FIT, RS256)',
+      expectedStatus: 200,
+      send: () =>
+        fetch(`${addon.baseUrl}/forge/events`, {
+          method: 'POST',
+          headers: { ...forge.headers({ principal: null }), 'content-type': 'application/json' },
+          body: JSON.stringify({ eventType: 'avi:jira:created:issue' }),
+        }),
+      summarize: (body) => {
+        const answer = body as Body & { clientKey?: string; environment?: string };
+        return `${answer.event} → Connect installation ${String(answer.clientKey).slice(0, 8)}… (${answer.environment})`;
+      },
+    },
+    {
+      title: 'Forge UI call',
+      request: 'GET /api/context (Bearer FIT, same route)',
+      expectedStatus: 200,
+      send: () => fetch(`${addon.baseUrl}/api/context`, { headers: forge.headers() }),
+      summarize: (body) => `kind ${(body as Body & { kind?: string }).kind} for ${user}`,
+    },
+    {
+      title: 'other app FIT',
+      request: "POST /forge/events (another app's aud)",
+      expectedStatus: 401,
+      send: () =>
+        fetch(`${addon.baseUrl}/forge/events`, {
+          method: 'POST',
+          headers: forge.headers({ claims: { aud: 'ari:cloud:ecosystem::app/11111111-2222-4333-8444-555555555555' } }),
+        }),
+      summarize: (body) => String((body as Body).code),
+    },
+    {
       title: 'bad token',
       request: 'GET /hello (token for another URL)',
       expectedStatus: 401,
@@ -139,16 +179,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'connect-jwt-demo-'));
   const store = new SqliteStore(join(dataDir, 'installations.sqlite'));
   const product = await createFakeProduct({ productType: 'jira' });
+  // Forge's side of Connect on Forge: its JWKS and invocation tokens, on 127.0.0.1 too.
+  const forge = await createFakeForge({ accountId: product.accountId });
   let addon: RunningAddon | undefined;
   const steps: DemoStep[] = [];
   try {
-    addon = await options.startAddon({ port: 0, host: '127.0.0.1', store, keyServerUrl: product.keyServerUrl });
+    addon = await options.startAddon({
+      port: 0,
+      host: '127.0.0.1',
+      store,
+      keyServerUrl: product.keyServerUrl,
+      forge: { appId: forge.appId, jwksUrl: forge.jwksUrl },
+    });
     print(paint(1, `connect-jwt demo: ${options.name} driven by a fake Jira`));
     print('');
     print(`  add-on   ${addon.baseUrl}  (descriptor at /atlassian-connect.json, SQLite store in a temp dir)`);
     print(`  product  ${product.baseUrl}  (REST API; install keys at ${product.keyServerUrl})`);
+    print(`  forge    ${forge.jwksUrl}  (app ${forge.appId})`);
     print('');
-    for (const [index, definition] of flow(product, addon, store).entries()) {
+    for (const [index, definition] of flow(product, forge, addon, store).entries()) {
       const response = await definition.send();
       const summary = await definition.summarize(await readBody(response));
       const ok = response.status === definition.expectedStatus;
@@ -168,6 +217,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
   } finally {
     await addon?.close();
     await product.close();
+    await forge.close();
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

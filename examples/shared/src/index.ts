@@ -4,6 +4,8 @@ export type { DemoOptions, DemoStep } from './demo.js';
 export { runDemo } from './demo.js';
 export type { AddonIdentity } from './descriptor.js';
 export { exampleDescriptor } from './descriptor.js';
+export type { ForgeSettings } from './forge.js';
+export { describeCaller, forgeEventAnswer } from './forge.js';
 export type { GeneralPageOptions } from './general-page.js';
 export { renderGeneralPage } from './general-page.js';
 export { whoAmIPath } from './product-api.js';

@@ -1,5 +1,6 @@
 import type { SecretStore } from '@connect-jwt/core';
 import type { RunningAddon, ServeOptions } from '@connect-jwt/testing';
+import type { ForgeSettings } from './forge.js';
 import { openStore } from './store.js';
 
 /** What every example's `createApp` takes. */
@@ -9,6 +10,8 @@ export interface AddonOptions {
   store: SecretStore;
   /** Where install-token keys are fetched; default Atlassian's. A fake product passes its own. */
   keyServerUrl?: string | undefined;
+  /** Connect on Forge: the app's Forge settings. Without them the add-on is Connect only. */
+  forge?: ForgeSettings | undefined;
 }
 
 /** What every example's `startAddon` takes: where to listen, and the app's options. */
@@ -35,6 +38,7 @@ export async function runFromEnv(
       ...(env.HOST && { host: env.HOST }),
       ...(env.BASE_URL && { baseUrl: env.BASE_URL }),
       ...(env.KEY_SERVER_URL && { keyServerUrl: env.KEY_SERVER_URL }),
+      ...(env.FORGE_APP_ID && { forge: { appId: env.FORGE_APP_ID, jwksUrl: env.FORGE_JWKS_URL || undefined } }),
     });
   } catch (error) {
     await store.close?.();
@@ -46,6 +50,11 @@ export async function runFromEnv(
   }
   console.log(`${name} listening on ${addon.url} (store: ${description})`);
   console.log(`descriptor: ${addon.baseUrl}/atlassian-connect.json`);
+  console.log(
+    env.FORGE_APP_ID
+      ? `Forge remote on: POST ${addon.baseUrl}/forge/events takes Forge Invocation Tokens for ${env.FORGE_APP_ID}`
+      : 'Forge remote off (set FORGE_APP_ID to the app id of manifest.yml to turn it on)',
+  );
   const stop = () => {
     addon
       .close()

@@ -13,6 +13,9 @@ describe('runDemo', () => {
       ['context call', 200],
       ['webhook', 200],
       ['outbound call', 200],
+      ['Forge trigger', 200],
+      ['Forge UI call', 200],
+      ['other app FIT', 401],
       ['bad token', 401],
       ['uninstall', 204],
       ['after uninstall', 401],
@@ -21,6 +24,9 @@ describe('runDemo', () => {
     expect(steps[1]?.summary).toBe('ERR_INVALID_INSTALL, stored secret unchanged');
     expect(steps[5]?.summary).toBe('product checked iss=connect-jwt-express-example and qsh: 200');
     expect(lines.at(-1)).toBe('every step answered as expected');
-    expect(lines.filter((line) => line.startsWith('✓'))).toHaveLength(9);
+    expect(steps[6]?.summary).toMatch(/^avi:jira:created:issue → Connect installation .{8}… \(DEVELOPMENT\)$/);
+    expect(steps[7]?.summary).toMatch(/^kind forge for /);
+    expect(steps[8]?.summary).toBe('ERR_INVALID_AUDIENCE');
+    expect(lines.filter((line) => line.startsWith('✓'))).toHaveLength(12);
   });
 });

@@ -22,8 +22,8 @@ export async function forgeFetch(
   if (typeof token !== 'string' || token === '') {
     throw new TypeError(
       as === 'app'
-        ? 'forgeFetch: the invocation carries no system token (x-forge-oauth-system); the remote needs auth.appSystemToken: true in manifest.yml'
-        : 'forgeFetch: the invocation carries no user token (x-forge-oauth-user); the remote needs auth.appUserToken: true in manifest.yml',
+        ? 'forgeFetch: the invocation carries no system token (x-forge-oauth-system); the remote needs auth.appSystemToken.enabled: true in manifest.yml'
+        : 'forgeFetch: the invocation carries no user token (x-forge-oauth-user); the remote needs auth.appUserToken.enabled: true in manifest.yml',
     );
   }
   const url = resolveWithin(String(auth.apiBaseUrl ?? ''), path, { where: 'forgeFetch', base: 'auth.apiBaseUrl' });
