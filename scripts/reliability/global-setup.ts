@@ -1,6 +1,6 @@
 // The reliability run's global setup: a fresh directory where each test records its row, and on
 // teardown the rows rendered into RELIABILITY_DOC (default .vitest-results/reliability.md;
-// `pnpm test:load` writes docs/reliability.md).
+// `npm run test:load` writes docs/reliability.md).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,7 +25,7 @@ export default function setup(project: TestProject) {
     try {
       const markdown = renderReport(resultsDir, {
         profile: settings.profile,
-        command: settings.profile === 'full' ? 'pnpm test:load' : 'npm test',
+        command: settings.profile === 'full' ? 'npm run test:load' : 'npm test',
         settings: { ...settings },
       });
       mkdirSync(dirname(doc), { recursive: true });

@@ -1,5 +1,5 @@
 // How long and how hard the reliability suites push. `npm test` (and CI) runs the short profile;
-// `pnpm test:load` sets RELIABILITY_PROFILE=full. Each figure can be overridden on its own.
+// `npm run test:load` sets RELIABILITY_PROFILE=full. Each figure can be overridden on its own.
 const full = process.env.RELIABILITY_PROFILE === 'full';
 
 function setting(name: string, short: number, long: number): number {

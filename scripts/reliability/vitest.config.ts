@@ -1,6 +1,6 @@
 // The reliability run (load, faults, fuzz, scan): its own vitest run after the main one, so the
 // load is not shared with the other suites and its figures mean something. `npm test` runs it
-// with the short profile, `pnpm test:load` with the full one (see settings.ts).
+// with the short profile, `npm run test:load` with the full one (see settings.ts).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import base from '../../vitest.config.ts';
