@@ -1,4 +1,5 @@
 import { createJwt } from '@connect-jwt/core';
+import { isAbsoluteUrl, trimTrailingSlashes } from '@connect-jwt/core/adapter';
 
 /** What a product knows about one installation of an add-on: enough to sign as the host. */
 export interface HostIdentity {
@@ -29,8 +30,8 @@ export interface HostTokenOptions {
 export const CONTEXT_TOKEN_LIFETIME = 15 * 60;
 
 function absoluteAddonUrl(identity: HostIdentity, url: string): string {
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) return url;
-  return `${identity.addonBaseUrl.replace(/\/+$/, '')}${url.startsWith('/') ? '' : '/'}${url}`;
+  if (isAbsoluteUrl(url)) return url;
+  return `${trimTrailingSlashes(identity.addonBaseUrl)}${url.startsWith('/') ? '' : '/'}${url}`;
 }
 
 /** A token as the product signs it for a request to the add-on: HS256, `iss` = clientKey, qsh of the request. */

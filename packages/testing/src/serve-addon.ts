@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { trimTrailingSlashes } from '@connect-jwt/core/adapter';
 
 export interface ServeOptions {
   /** Default 0: any free port. */
@@ -47,7 +48,7 @@ export async function serveAddon(
   const host =
     options.host === undefined ? 'localhost' : options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}`;
-  const baseUrl = (options.baseUrl ?? url).replace(/\/+$/, '');
+  const baseUrl = trimTrailingSlashes(options.baseUrl ?? url);
   let app: AddonHandler;
   try {
     app = await buildHandler(baseUrl);

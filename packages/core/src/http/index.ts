@@ -4,6 +4,8 @@
 export { hasBearerToken } from '../forge/extract.js';
 export type { ResolvedForgeOptions } from '../forge/verify.js';
 export { resolveForgeOptions } from '../forge/verify.js';
+// The URL rules, for the testing kit and other code that joins paths to base URLs like core does.
+export { isAbsoluteUrl, trimTrailingSlashes } from '../lib/url.js';
 export type { LifecycleEvent } from '../lifecycle/install-payload.js';
 export { validateVerifyOptions } from '../request/verify.js';
 export type { ErrorBody, HttpAnswer } from './error-response.js';

@@ -1,0 +1,120 @@
+import type { ContextTokenOptions, HostTokenOptions } from './host-tokens.js';
+import type { KeyServer } from './key-server.js';
+import type { ReceivedCall, UserAnswer } from './product-api.js';
+import type { ProductType } from './product-type.js';
+import type { InstallPayload } from './signed-install.js';
+import type { WebhookEvent } from './webhook-payloads.js';
+
+export interface FakeProductOptions {
+  /** Default `jira`. Confluence serves its API under `/wiki`, as the real one does. */
+  productType?: ProductType;
+  /** The installation's clientKey; default a random UUID. */
+  clientKey?: string;
+  /** The user the product acts for (`sub` of host and context tokens). */
+  accountId?: string;
+}
+
+/**
+ * How to break an install for a negative test: no token at all, an HS256 token signed with the
+ * body's own shared secret (the classic forgery), a token for another add-on (`aud`), one signed by
+ * a key the key server never published, or one that has expired.
+ */
+export type InstallForgery = 'unsigned' | 'hs256' | 'wrong-audience' | 'unpublished-key' | 'expired';
+
+export interface InstallOptions {
+  /** The add-on key; default the `key` of the add-on's `/atlassian-connect.json`. */
+  appKey?: string;
+  /** Default the descriptor's `lifecycle.installed`, else `/installed`. */
+  installedPath?: string;
+  /** Default the descriptor's `lifecycle.uninstalled`, else `/uninstalled`. */
+  uninstalledPath?: string;
+  /** Fields of the install body to replace. */
+  payload?: Partial<InstallPayload>;
+  /** Send a forged install instead (the product remembers nothing from it). */
+  forgery?: InstallForgery;
+}
+
+export interface UninstallOptions {
+  forgery?: InstallForgery;
+}
+
+export interface ProductRequestOptions {
+  method?: string;
+  /** A JSON body (sent with `content-type: application/json`) or a string. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Default a host token for exactly this request; a string sends that token; `null` sends none. */
+  token?: string | null;
+  /** Where the token goes; default the `Authorization: JWT …` header. */
+  tokenIn?: 'header' | 'query';
+}
+
+export interface IframeOptions {
+  /** The module key the iframe renders; default `hello`. */
+  moduleKey?: string;
+  /** More context parameters (e.g. `{ 'project.key': 'TEST' }`). */
+  params?: Record<string, string>;
+  accountId?: string;
+  /**
+   * The origin of the page that frames the iframe: what `xdm_e` names and where `all.js` posts
+   * its messages. Default the product's site URL; a host page (`startHostPage`) passes its own.
+   */
+  hostOrigin?: string;
+}
+
+/** What the fake product knows about the add-on it installed. */
+export interface InstalledAddon {
+  appKey: string;
+  baseUrl: string;
+  installedPath: string;
+  uninstalledPath: string;
+}
+
+export interface FakeProduct {
+  readonly productType: ProductType;
+  /** The product's base URL (what installs announce; its REST API is below it). */
+  readonly baseUrl: string;
+  /** The site URL (`xdm_e`), without Confluence's `/wiki`. */
+  readonly siteUrl: string;
+  /** Pass this to `connectLifecycle({ keyServerUrl })`. */
+  readonly keyServerUrl: string;
+  readonly keyServer: KeyServer;
+  readonly clientKey: string;
+  /** The current shared secret (changes on every successful install). */
+  readonly sharedSecret: string;
+  readonly accountId: string;
+  /** The context the product shows the add-on (`AP.context.getContext()`, tokens' `context` claim). */
+  readonly context: Record<string, unknown>;
+  /** The add-on, once an install was accepted. */
+  readonly addon: InstalledAddon | undefined;
+  /** True between an accepted install and an accepted uninstall. */
+  readonly installed: boolean;
+  /** Every call the add-on made to the product's REST API, in order. */
+  readonly received: ReceivedCall[];
+  /** POSTs a signed install to the add-on; remembers the shared secret when it answers 2xx. */
+  install(addonBaseUrl: string, options?: InstallOptions): Promise<Response>;
+  /** POSTs a signed uninstall; afterwards the REST API refuses the add-on. */
+  uninstall(options?: UninstallOptions): Promise<Response>;
+  /** A host token for a request to the add-on (`url` below its base URL). */
+  hostToken(options: HostTokenOptions): Promise<string>;
+  /** A token as `AP.context.getToken()` returns it. */
+  contextToken(options?: ContextTokenOptions): Promise<string>;
+  /** A host token that expired an hour ago. */
+  expiredToken(options: HostTokenOptions): Promise<string>;
+  /** A host token whose claims were edited after signing. */
+  tamperedToken(options: HostTokenOptions): Promise<string>;
+  /** The signed URL the product puts in an iframe for `path` (context parameters and `jwt`). */
+  iframeUrl(path: string, options?: IframeOptions): Promise<string>;
+  /** GETs the iframe URL, as the browser does when the page opens. */
+  loadIframe(path: string, options?: IframeOptions): Promise<Response>;
+  /**
+   * The product's REST API answering its signed-in user, as `AP.request` gets it (no add-on JWT;
+   * not listed in `received`). `path` is below the product's base URL.
+   */
+  userRequest(path: string, options?: { method?: string; body?: unknown }): UserAnswer;
+  /** Sends a request to the add-on (`path` below its base URL), signed as the host. */
+  request(path: string, options?: ProductRequestOptions): Promise<Response>;
+  /** POSTs a webhook with the event's realistic JSON body (or `body`), signed as the host. */
+  webhook(path: string, event: WebhookEvent, options?: ProductRequestOptions): Promise<Response>;
+  close(): Promise<void>;
+}
