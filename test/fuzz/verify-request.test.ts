@@ -1,6 +1,7 @@
-// Property tests of verifyRequest with hostile input: whatever comes in, what comes out is an
-// accepted token that really is valid for this request, or a typed ConnectJwtError (401, a code
-// from DESIGN.md). Never another kind of exception, never a crash.
+// The one fuzzer of verifyRequest: it shares its hostile generators with the adapters' fuzzer
+// (./adapters.test.ts) and reports to the reliability run. Whatever comes in, what comes out is
+// an accepted token that really is valid for this request, or a typed ConnectJwtError (401, a
+// code from DESIGN.md). Never another kind of exception, never a crash.
 import { computeQsh, createJwt, MemoryStore, verifyRequest } from '@connect-jwt/core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, inject, it } from 'vitest';
