@@ -25,8 +25,9 @@ export interface ReadJsonBodyOptions {
   /** Largest accepted body in bytes. */
   maxBytes: number;
   /**
-   * What an app-wide body parser (express.json(), koa-bodyparser) already made of the body: the
-   * stream is then consumed, so this is used instead, after the same content-type check.
+   * What an app-wide body parser already made of the body (`req.body`, `ctx.request.body`): a
+   * parsed object is used as it is, a string or Buffer (express.raw(), a text parser) is parsed
+   * here, and an empty `{}` a form-only parser left is ignored while the stream is still unread.
    */
   parsedBody?: unknown;
 }
@@ -44,7 +45,27 @@ export function readJsonBody(
   if (typeof contentType !== 'string' || !JSON_TYPE.test(contentType)) {
     return Promise.reject(invalid('the lifecycle body must be sent as application/json'));
   }
-  if (options.parsedBody !== undefined) return Promise.resolve(options.parsedBody);
+  const parsed = options.parsedBody;
+  if (typeof parsed === 'string' || parsed instanceof Uint8Array) {
+    const bytes = typeof parsed === 'string' ? Buffer.byteLength(parsed) : parsed.byteLength;
+    if (bytes > options.maxBytes) {
+      return Promise.reject(invalid(`the lifecycle body is larger than ${options.maxBytes} bytes`));
+    }
+    try {
+      return Promise.resolve(parseJsonBody(typeof parsed === 'string' ? parsed : Buffer.from(parsed), contentType));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  const unread = !stream.readableDidRead && !stream.readableEnded && !stream.destroyed;
+  // A form-only parser (koa's bodyParser limited to forms) leaves `{}` for a JSON request and the
+  // stream untouched: the body is still there to read.
+  const placeholder = isEmptyObject(parsed) && unread;
+  if (parsed !== undefined && parsed !== null && !placeholder) return Promise.resolve(parsed);
+  if (!unread) {
+    // Waiting for data that another middleware already took would hang until a timeout.
+    return Promise.reject(invalid('the lifecycle body was already read by another middleware that kept nothing of it'));
+  }
   const declared = Number(stream.headers['content-length']);
   if (declared > options.maxBytes) {
     return Promise.reject(invalid(`the lifecycle body is larger than ${options.maxBytes} bytes`));
@@ -85,4 +106,10 @@ export function readJsonBody(
     stream.on('end', onEnd);
     stream.on('error', onError);
   });
+}
+
+function isEmptyObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  for (const _ in value) return false;
+  return true;
 }
