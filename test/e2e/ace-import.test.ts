@@ -2,7 +2,7 @@
 // store code into a real SQLite file, PostgreSQL and Redis are imported with `connect-jwt
 // import-ace`, then requests signed with the imported secrets pass each adapter.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,14 +160,18 @@ describe.each(routes)('$name', (route) => {
     await source.store.close();
     from = source.url;
     to = await route.target();
-    const opened = await storeFromUrl(to);
-    target = route.encrypted ? encryptedStore(opened, ENCRYPTION_KEY) : opened;
-    cleanUps.push(() => target.close?.());
 
     const result = await run('--dry-run');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('(dry run: nothing written)');
     if (route.exclusive) expect(result.stdout).toContain('would import 3, unchanged 0, skipped 4 (4 invalid)');
+    if (to.startsWith('sqlite:')) {
+      // Not even the file: opening a SQLite store would create it.
+      expect(existsSync(to.slice('sqlite:'.length))).toBe(false);
+    }
+    const opened = await storeFromUrl(to);
+    target = route.encrypted ? encryptedStore(opened, ENCRYPTION_KEY) : opened;
+    cleanUps.push(() => target.close?.());
     for (const body of sites.valid) expect(await target.get(body.clientKey as string)).toBeUndefined();
   });
 

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   encryptedStore,
   isConnectJwtError,
+  MemoryStore,
   parseStoreUrl,
   type SecretStore,
   StoreUnavailableError,
@@ -52,6 +54,16 @@ function sameSqliteFile(from: string, to: string): boolean {
   return from === to;
 }
 
+async function openTarget(options: ImportAceOptions): Promise<SecretStore> {
+  const location = parseStoreUrl(options.to, '--to');
+  // Opening a SQLite store creates its file: a dry run against a file that is not there yet
+  // compares with nothing instead, and leaves no file behind.
+  if (options.dryRun && location.backend === 'sqlite' && !existsSync(location.filename)) return new MemoryStore();
+  // The store packages are this package's dependencies: load them from here, whatever the layout.
+  const store = await storeFromUrl(options.to, { resolveFrom: import.meta.url });
+  return options.encryptionKey === undefined ? store : encryptedStore(store, options.encryptionKey);
+}
+
 /**
  * Copies the installations an atlassian-connect-express store holds into a connect-jwt store:
  * read the source (never written), plan against the target, then write the planned records.
@@ -69,9 +81,7 @@ export async function importAce(options: ImportAceOptions): Promise<ImportAceRep
     await source.close();
   }
 
-  // The store packages are this package's dependencies: load them from here, whatever the layout.
-  let target: SecretStore = await storeFromUrl(options.to, { resolveFrom: import.meta.url });
-  if (options.encryptionKey !== undefined) target = encryptedStore(target, options.encryptionKey);
+  const target = await openTarget(options);
   let written = 0;
   try {
     const plan = await planImport(snapshot, target, { overwrite: options.overwrite ?? false });
