@@ -56,7 +56,9 @@ export async function productFetch(
   init: RequestInit = {},
 ): Promise<Response> {
   const method = (init.method ?? 'GET').toUpperCase();
-  const absoluteUrl = resolveProductUrl(installation, url);
+  // Signed and sent as one serialisation, so the qsh covers exactly what fetch puts on the wire
+  // (dot segments resolved, `\` as `/`, spaces and non-ASCII escaped).
+  const absoluteUrl = new URL(resolveProductUrl(installation, url)).href;
   const headers = new Headers(init.headers);
   headers.set('authorization', await signRequest(installation, { ...options, method, url: absoluteUrl }));
   return fetch(absoluteUrl, { ...init, method, headers });

@@ -1,5 +1,5 @@
 import { decodeQueryComponent, encodeRfc3986 } from '../lib/percent.js';
-import { basePathOf, requestTarget } from './request-target.js';
+import { basePathOf, requestTarget, wireRequestTarget } from './request-target.js';
 
 /** A parsed form body (`application/x-www-form-urlencoded`), as body parsers produce it. */
 export type FormBody = Record<string, string | string[] | undefined>;
@@ -14,6 +14,13 @@ export interface CanonicalRequestOptions {
   body?: FormBody | undefined;
   /** `none` (default): ignore the body; `fallback`: a POST/PUT without a query hashes the form; `merge`: both. */
   formParams?: FormParamsPolicy | undefined;
+  /**
+   * `as-given` (default): the target is hashed exactly as passed, as a received one must be.
+   * `wire`: for a request about to be sent, a string that is not a valid request target (a space,
+   * a non-ASCII character, a backslash) is first serialised as `fetch` will send it (`%20`,
+   * `%C3%A9`, `/`); a valid one is used as given. createJwt, signRequest and productFetch use it.
+   */
+  requestTarget?: 'as-given' | 'wire' | undefined;
 }
 
 /** How parameter names are ordered: the Java host sorts encoded names; the atlassian-jwt npm package raw ones. */
@@ -26,7 +33,8 @@ const AMPERSAND = /&/g;
  * as the Atlassian host (Java) builds it, so tokens it issues verify and tokens we sign pass.
  */
 export function canonicalRequest(method: string, uri: string, options?: CanonicalRequestOptions): string {
-  return buildCanonicalRequest(method, uri, options, 'encoded');
+  const target = options?.requestTarget === 'wire' ? wireRequestTarget(uri) : uri;
+  return buildCanonicalRequest(method, target, options, 'encoded');
 }
 
 /** @internal canonicalRequest with a chosen parameter order. */

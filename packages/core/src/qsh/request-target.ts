@@ -14,6 +14,32 @@ export function requestTarget(uri: string): string {
   return hash === -1 ? target : target.slice(0, hash);
 }
 
+// A request target as RFC 3986 allows it on the wire: an optional `scheme://authority`, then path
+// and query characters or `%XX` escapes only (a fragment never leaves the client). No alternative
+// overlaps another, so the match is linear.
+const VALID_TARGET =
+  /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#\\]*)?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?(?:#.*)?$/s;
+const WIRE_BASE = 'http://wire.invalid';
+
+/**
+ * `uri` as it goes on the wire, for hashing an outgoing request: a valid request target exactly
+ * as given; anything else (a space, a non-ASCII character, a backslash, a stray `%`) serialised
+ * as WHATWG URL and so `fetch` do it (`%20`, `%C3%A9`, `/`), since that is what the host
+ * receives and hashes. Never applied to a target received: that one is hashed as it came.
+ */
+export function wireRequestTarget(uri: string): string {
+  if (VALID_TARGET.test(uri)) return uri;
+  try {
+    if (uri.charCodeAt(0) !== 47 /* / */ && ABSOLUTE_URL.test(uri)) return new URL(uri).href;
+    const url = new URL(uri, WIRE_BASE);
+    // `//host/...` would name an authority: such a string is not a path fetch could send as one.
+    if (url.origin !== WIRE_BASE) return uri;
+    return url.pathname + url.search;
+  } catch {
+    return uri;
+  }
+}
+
 /** `scheme://authority` of an absolute URL; '' for a request target. */
 export function originOf(uri: string): string {
   if (uri.charCodeAt(0) === 47 /* / */ || !ABSOLUTE_URL.test(uri)) return '';
