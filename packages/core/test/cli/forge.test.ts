@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createFakeForge, type FakeForge } from '@connect-jwt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from './run-cli.js';
 
 let forge: FakeForge;
 beforeAll(async () => {
@@ -9,20 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => forge.close());
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runCli(argv);
 
 describe('connect-jwt decode / explain with a Forge Invocation Token', () => {
   it('decode says it is a Forge token and how to check it', async () => {

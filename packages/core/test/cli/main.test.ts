@@ -2,27 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { computeQsh, createJwt, decodeUnverified, encode } from '@connect-jwt/core';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from './run-cli.js';
 
 const SECRET = 'cli-shared-secret-0123456789abcdef';
 const NOW = 1_764_000_000_000;
 const URL_PATH = '/rest/api/3/issue/ABC-1?expand=names&fields=summary';
 
-async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env,
-    now: () => NOW,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string | undefined> = {}) => runCli(argv, { env, now: NOW });
 
 const token = (options: Parameters<typeof createJwt>[2] = {}) =>
   createJwt('client-key', SECRET, { method: 'GET', uri: URL_PATH, now: NOW, ...options });
