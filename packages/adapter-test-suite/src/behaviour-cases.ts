@@ -387,4 +387,9 @@ export const badOptions: Array<[unknown, RegExp]> = [
   [{ clockTolerance: -1 }, /options\.clockTolerance/],
   [{ formParams: 'all' }, /options\.formParams/],
   ['strict', /options must be an object/],
+  [{ accept: 'forge' }, /options\.forge/],
+  [{ accept: 'everything', forge: { appId: 'a' } }, /options\.accept/],
+  [{ forge: {} }, /options\.appId/],
+  [{ forge: { appId: 'a', jwksUrl: 'http://jwks.example.com/keys' } }, /options\.jwksUrl/],
+  [{ forge: { appId: 'a', environments: 'PRODUCTION' } }, /options\.environments/],
 ];
