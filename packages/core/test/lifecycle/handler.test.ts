@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import {
   type ConnectRequest,
   encode,
@@ -7,7 +6,6 @@ import {
   MemoryStore,
   type SecretStore,
 } from '@connect-jwt/core';
-import { createLifecycleRoutes } from '@connect-jwt/core/adapter';
 import {
   type InstallPayload,
   installPayload,
@@ -17,6 +15,7 @@ import {
   startKeyServer,
 } from '@connect-jwt/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLifecycleHandler } from '../../src/lifecycle/handler.js';
 
 const ADDON = 'https://addon.example.com';
 let keyServer: KeyServer;
@@ -31,7 +30,7 @@ beforeEach(() => {
 });
 
 function handlerWith(overrides: Partial<LifecycleOptions> = {}) {
-  return createLifecycleRoutes({ baseUrl: ADDON, store, keyServerUrl: keyServer.url, ...overrides });
+  return createLifecycleHandler({ baseUrl: ADDON, store, keyServerUrl: keyServer.url, ...overrides });
 }
 
 function lifecycleRequest(token: string | undefined, body: unknown, url = '/installed'): ConnectRequest {
@@ -339,7 +338,7 @@ describe('lifecycle handler: store failures', () => {
 
   it('answers 503 when the store cannot be written', async () => {
     const payload = installPayload();
-    const handler = createLifecycleRoutes({ baseUrl: ADDON, store: failing, keyServerUrl: keyServer.url });
+    const handler = createLifecycleHandler({ baseUrl: ADDON, store: failing, keyServerUrl: keyServer.url });
     const error = await refusal(handler.installed(lifecycleRequest(signed(payload), payload)));
     expect(error).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
     const uninstall = { ...payload, eventType: 'uninstalled' as const };
@@ -359,71 +358,3 @@ function tamper(token: string, claims: Record<string, unknown>): string {
   const edited = { ...JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')), ...claims };
   return `${header}.${Buffer.from(JSON.stringify(edited)).toString('base64url')}.${signature}`;
 }
-
-describe('lifecycle routes: answer (the adapters entry point)', () => {
-  const stream = (body: string, headers: Record<string, string>) =>
-    Object.assign(Readable.from([Buffer.from(body)]), { headers });
-
-  it('reads the JSON body, stores the install and answers 204', async () => {
-    const payload = installPayload();
-    const answer = await handlerWith().answer('installed', {
-      method: 'POST',
-      url: '/installed',
-      stream: stream(JSON.stringify(payload), {
-        'content-type': 'application/json',
-        authorization: `JWT ${signed(payload)}`,
-      }),
-    });
-    expect(answer).toEqual({ status: 204, headers: {} });
-    expect(await store.get(payload.clientKey)).toBeDefined();
-  });
-
-  it('uses a body an app-wide parser already produced, after the content-type check', async () => {
-    const payload = installPayload();
-    const headers = { 'content-type': 'application/json', authorization: `JWT ${signed(payload)}` };
-    const answer = await handlerWith().answer('installed', {
-      method: 'POST',
-      url: '/installed',
-      stream: stream('', headers),
-      parsedBody: payload,
-    });
-    expect(answer.status).toBe(204);
-    const form = await handlerWith().answer('installed', {
-      method: 'POST',
-      url: '/installed',
-      stream: stream('', { ...headers, 'content-type': 'application/x-www-form-urlencoded' }),
-      parsedBody: payload,
-    });
-    expect(form).toMatchObject({ status: 400, body: { code: 'ERR_INVALID_INSTALL' } });
-  });
-
-  it('answers a refusal as the JSON error body with a JWT challenge', async () => {
-    const answer = await handlerWith().answer('uninstalled', {
-      method: 'POST',
-      url: '/uninstalled',
-      stream: stream('{}', { 'content-type': 'application/json' }),
-    });
-    expect(answer).toMatchObject({ status: 401, body: { code: 'ERR_INVALID_INSTALL', message: expect.any(String) } });
-    expect(answer.headers['www-authenticate']).toMatch(/^JWT realm=/);
-  });
-
-  it('rethrows a failing hook for the framework, after the write', async () => {
-    const payload = installPayload();
-    const handler = handlerWith({
-      onInstalled: () => {
-        throw new Error('hook failed');
-      },
-    });
-    await expect(
-      handler.answer('installed', {
-        method: 'POST',
-        url: '/installed',
-        stream: stream(JSON.stringify(payload), {
-          'content-type': 'application/json',
-          authorization: `JWT ${signed(payload)}`,
-        }),
-      }),
-    ).rejects.toThrow('hook failed');
-    expect(await store.get(payload.clientKey)).toBeDefined();
-  });
-});

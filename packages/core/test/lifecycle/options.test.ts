@@ -1,15 +1,15 @@
 import { type LifecycleOptions, MemoryStore } from '@connect-jwt/core';
-import { createLifecycleRoutes } from '@connect-jwt/core/adapter';
 import { describe, expect, it } from 'vitest';
+import { createLifecycleHandler } from '../../src/lifecycle/handler.js';
 
 const valid: LifecycleOptions = { baseUrl: 'https://addon.example.com', keyServerUrl: 'http://127.0.0.1:1' };
 
-describe('createLifecycleRoutes options', () => {
+describe('lifecycle options', () => {
   it('accepts the documented options and defaults the paths', () => {
-    const handler = createLifecycleRoutes(valid);
+    const handler = createLifecycleHandler(valid);
     expect(handler.installedPath).toBe('/installed');
     expect(handler.uninstalledPath).toBe('/uninstalled');
-    const custom = createLifecycleRoutes({
+    const custom = createLifecycleHandler({
       ...valid,
       baseUrl: ['https://addon.example.com/', 'https://staging.example.com/addon'],
       store: new MemoryStore(),
@@ -23,10 +23,9 @@ describe('createLifecycleRoutes options', () => {
       clockTolerance: 0,
       maxBodyBytes: 1024,
     });
-    expect(custom.eventFor('post', '/lifecycle/installed')).toBe('installed');
-    expect(custom.eventFor('POST', '/lifecycle/uninstalled')).toBe('uninstalled');
-    expect(custom.eventFor('GET', '/lifecycle/installed')).toBeUndefined();
-    expect(custom.eventFor('POST', '/installed')).toBeUndefined();
+    expect(custom.installedPath).toBe('/lifecycle/installed');
+    expect(custom.uninstalledPath).toBe('/lifecycle/uninstalled');
+    expect(custom.maxBodyBytes).toBe(1024);
   });
 
   it.each([
@@ -51,12 +50,12 @@ describe('createLifecycleRoutes options', () => {
     ['clockTolerance', { clockTolerance: Number.NaN }],
     ['maxBodyBytes', { maxBodyBytes: '64k' }],
   ])('throws a TypeError naming %s', (name, override) => {
-    expect(() => createLifecycleRoutes({ ...valid, ...override } as unknown as LifecycleOptions)).toThrow(
+    expect(() => createLifecycleHandler({ ...valid, ...override } as unknown as LifecycleOptions)).toThrow(
       expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(`options.${name}`) }),
     );
   });
 
   it('throws a TypeError without options', () => {
-    expect(() => createLifecycleRoutes(undefined as unknown as LifecycleOptions)).toThrow(TypeError);
+    expect(() => createLifecycleHandler(undefined as unknown as LifecycleOptions)).toThrow(TypeError);
   });
 });
