@@ -6,6 +6,8 @@ export type { ForgeApp, ForgeFixture } from './forge-suite.js';
 export { describeAuth, forgeSuite } from './forge-suite.js';
 export type { FormApp, FormParamsPolicy } from './form-values-suite.js';
 export { formValuesSuite } from './form-values-suite.js';
+export type { ForgedCall, ForgeryContext, InstallForgery } from './install-forgeries.js';
+export { ATTACKER_SECRET, forgeryCode, installForgeries } from './install-forgeries.js';
 export type { LifecycleBodyApps } from './lifecycle-body-suite.js';
 export { lifecycleBodySuite } from './lifecycle-body-suite.js';
 export type { LifecycleApps } from './lifecycle-suite.js';

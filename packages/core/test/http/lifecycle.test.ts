@@ -1,27 +1,15 @@
 import { Readable } from 'node:stream';
-import { type LifecycleOptions, MemoryStore } from '@connect-jwt/core';
+import type { LifecycleOptions } from '@connect-jwt/core';
 import { createLifecycleRoutes } from '@connect-jwt/core/adapter';
-import { type InstallPayload, installPayload, type KeyServer, signInstall, startKeyServer } from '@connect-jwt/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type InstallPayload, installPayload } from '@connect-jwt/testing';
+import { describe, expect, it } from 'vitest';
+import { lifecycleFixture } from '../support/lifecycle.js';
 
-const ADDON = 'https://addon.example.com';
-let keyServer: KeyServer;
-let store: MemoryStore;
-
-beforeAll(async () => {
-  keyServer = await startKeyServer();
-});
-afterAll(() => keyServer.close());
-beforeEach(() => {
-  store = new MemoryStore();
-});
+const lifecycle = lifecycleFixture();
+const signed = (payload: InstallPayload) => lifecycle.signed(payload);
 
 function handlerWith(overrides: Partial<LifecycleOptions> = {}) {
-  return createLifecycleRoutes({ baseUrl: ADDON, store, keyServerUrl: keyServer.url, ...overrides });
-}
-
-function signed(payload: InstallPayload): string {
-  return signInstall({ key: keyServer.key, addonBaseUrl: ADDON, payload });
+  return createLifecycleRoutes(lifecycle.options(overrides));
 }
 
 describe('lifecycle routes: eventFor', () => {
@@ -49,7 +37,7 @@ describe('lifecycle routes: answer (the adapters entry point)', () => {
       }),
     });
     expect(answer).toEqual({ status: 204, headers: {} });
-    expect(await store.get(payload.clientKey)).toBeDefined();
+    expect(await lifecycle.store.get(payload.clientKey)).toBeDefined();
   });
 
   it('uses a body an app-wide parser already produced, after the content-type check', async () => {
@@ -98,6 +86,6 @@ describe('lifecycle routes: answer (the adapters entry point)', () => {
         }),
       }),
     ).rejects.toThrow('hook failed');
-    expect(await store.get(payload.clientKey)).toBeDefined();
+    expect(await lifecycle.store.get(payload.clientKey)).toBeDefined();
   });
 });
