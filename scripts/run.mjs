@@ -34,8 +34,8 @@ function setUp({ typecheckTests = true } = {}) {
   // The tests' type-check (not incremental, most of a build's time) only where tests run.
   if (typecheckTests) {
     pnpmRun(['exec', 'tsc', '-p', 'tsconfig.tests.json']);
-    // Its own program: it declares the Forge kind of req.atlassian, which the other tests must not see.
-    pnpmRun(['exec', 'tsc', '-p', 'test/types/forge/tsconfig.json']);
+    // The adapters' Forge consumer checks: they declare the Forge kind of req.atlassian, which the other tests must not see.
+    pnpmRun(['exec', 'tsc', '-p', 'tsconfig.forge-types.json']);
   }
 }
 
