@@ -383,6 +383,7 @@ export const badOptions: Array<[unknown, RegExp]> = [
   [{ qsh: 'loose' }, /options\.qsh/],
   [{ passError: 'yes' }, /options\.passError/],
   [{ realm: 5 }, /options\.realm/],
+  [{ realm: 'add-on\r\nSet-Cookie: x=1' }, /options\.realm/],
   [{ store: {} }, /options\.store/],
   [{ clockTolerance: -1 }, /options\.clockTolerance/],
   [{ formParams: 'all' }, /options\.formParams/],

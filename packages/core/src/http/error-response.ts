@@ -14,6 +14,15 @@ export interface HttpAnswer {
 }
 
 const DEFAULT_REALM = 'atlassian-connect';
+// What Node refuses in a header value (anything but tab, printable ASCII and Latin-1): setting it throws.
+const HEADER_UNSAFE = /[^\t\x20-\x7e\x80-\xff]/;
+// In a realm, quotes and backslashes too: they would end the quoted string.
+const REALM_UNSAFE = new RegExp(`["\\\\]|${HEADER_UNSAFE.source}`, 'g');
+
+/** Whether Node can send `value` as a header value. */
+export function isHeaderSafe(value: string): boolean {
+  return !HEADER_UNSAFE.test(value);
+}
 
 /**
  * What an adapter answers for a failed check: the error's status, a JSON `{ code, message }`
@@ -34,7 +43,7 @@ export function toErrorResponse(
   }
   const typed = error as ConnectJwtError;
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-  if (typed.status === 401) headers['www-authenticate'] = `${scheme} realm="${realm.replace(/["\\]/g, '')}"`;
+  if (typed.status === 401) headers['www-authenticate'] = `${scheme} realm="${realm.replace(REALM_UNSAFE, '')}"`;
   if (typed.status === 503) {
     const retryAfter = (typed as { retryAfter?: unknown }).retryAfter;
     headers['retry-after'] = typeof retryAfter === 'number' && retryAfter >= 1 ? String(Math.ceil(retryAfter)) : '1';

@@ -6,6 +6,7 @@ import { validateVerifyOptions, verifyRequest } from '../request/verify.js';
 import { getDefaultStore } from '../store/default.js';
 import { rememberOnceIn } from '../store/remember.js';
 import type { Installation, SecretStore } from '../store/types.js';
+import { isHeaderSafe } from './error-response.js';
 import { type RefusalPageRenderer, renderRefusalPage } from './refusal-page.js';
 
 /** What `atlassianJwt(options)` takes in every adapter: core's VerifyOptions, with the store optional. */
@@ -73,8 +74,9 @@ export function resolveAdapterOptions(options: AdapterOptions | undefined, calle
   if (given.passError !== undefined && typeof given.passError !== 'boolean') {
     throw new TypeError(`${caller}: options.passError must be a boolean`);
   }
-  if (given.realm !== undefined && typeof given.realm !== 'string') {
-    throw new TypeError(`${caller}: options.realm must be a string`);
+  if (given.realm !== undefined && (typeof given.realm !== 'string' || !isHeaderSafe(given.realm))) {
+    // Caught here: Node refuses such a header value, which would throw at the first 401.
+    throw new TypeError(`${caller}: options.realm must be a string without line breaks or control characters`);
   }
   const { refusalPage = true } = given;
   if (typeof refusalPage !== 'boolean' && typeof refusalPage !== 'function') {

@@ -26,6 +26,11 @@ describe('toErrorResponse', () => {
     expect(answer.headers['www-authenticate']).toBe('JWT realm="my addon"');
   });
 
+  it('drops line breaks and control characters from a realm, so the header can always be sent', () => {
+    const answer = toErrorResponse(new InvalidSignatureError('bad'), 'my\r\nadd\u0000on\u2028');
+    expect(answer.headers['www-authenticate']).toBe('JWT realm="myaddon"');
+  });
+
   it('answers 503 with Retry-After for an unavailable store', () => {
     const answer = toErrorResponse(new StoreUnavailableError('down'));
     expect(answer.status).toBe(503);
