@@ -4,7 +4,7 @@ import { isSecretStore } from '../store/contract.js';
 import { getDefaultStore } from '../store/default.js';
 import type { Installation, SecretStore } from '../store/types.js';
 
-/** Options of `connectLifecycle()` in every adapter, and of core's `createLifecycleHandler()`. */
+/** Options of `connectLifecycle()` in every adapter (validated by `createLifecycleRoutes()` of the adapter kit). */
 export interface LifecycleOptions {
   /** The add-on's base URL(s) from its descriptor: the only accepted `aud` of an install token. */
   baseUrl: string | string[];
