@@ -42,8 +42,13 @@ export function atlassianJwt(options?: AtlassianJwtOptions): RequestHandler {
       },
       (error: unknown) => {
         if (passError) return next(error);
-        const answer = toRefusalAnswer(error, req.headers.accept, refusal);
-        res.status(answer.status).set(answer.headers).send(answer.body);
+        // A throw here (an app's refusal page) would be an unhandled rejection, ending the process.
+        try {
+          const answer = toRefusalAnswer(error, req.headers.accept, refusal);
+          res.status(answer.status).set(answer.headers).send(answer.body);
+        } catch (failure) {
+          next(failure);
+        }
       },
     );
   };

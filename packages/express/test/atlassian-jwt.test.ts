@@ -17,6 +17,32 @@ describe('atlassianJwt() options', () => {
   });
 });
 
+describe('refusal page', () => {
+  it("hands a throwing refusal page to Express's error handling instead of ending the process", async () => {
+    const app = express();
+    const refusalPage = () => {
+      throw new Error('the template is broken');
+    };
+    app.get('/x', atlassianJwt({ store: new MemoryStore(), refusalPage }), (_req, res) => {
+      res.send('not reached');
+    });
+    app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).json({ handled: error.message });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`;
+      const response = await fetch(url, { headers: { accept: 'text/html' } });
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ handled: 'the template is broken' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('default store', () => {
   afterEach(() => setDefaultStore(new MemoryStore()));
 
