@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { cachedStore, encryptedStore, SecretDecryptionError, StoreUnavailableError } from '@connect-jwt/core';
 import { PostgresStore } from '@connect-jwt/store-postgres';
 import {
   closedPort,
@@ -146,5 +146,31 @@ describe('PostgresStore', () => {
     expect(() => new PostgresStore({ max: 0 })).toThrow(/options\.max/);
     expect(() => new PostgresStore({ migrate: 'yes' as never })).toThrow(/options\.migrate/);
     expect(() => new PostgresStore({ client: {} as never })).toThrow(/options\.client/);
+  });
+});
+
+// Someone who can write the table but has no key points their own row's (plaintext) installationId
+// at the victim's installation: a Forge call for the victim must not resolve to them.
+describe('encryptedStore(PostgresStore) against a rewritten installationId', () => {
+  it('never answers the lookup with the row whose installationId was rewritten', async () => {
+    const table = 'rebound';
+    const store = encryptedStore(new PostgresStore({ url, schema, table }), randomBytes(32));
+    const victimId = `ari:cloud:ecosystem::installation/${randomUUID()}`;
+    const victim = uniqueClientKey('victim');
+    const attacker = uniqueClientKey('attacker');
+    await store.set(sampleInstallation(victim, { installationId: victimId }));
+    await store.set(sampleInstallation(attacker, { installationId: randomUUID() }));
+    expect((await store.getByInstallationId?.(victimId))?.clientKey).toBe(victim);
+    // Written as the newest row, so the backend's lookup picks it over the victim's.
+    await admin.query(
+      `UPDATE "${schema}"."${table}" SET installation = jsonb_set(installation, '{installationId}', to_jsonb($1::text)),
+       updated_at = now() + interval '1 hour' WHERE client_key = $2`,
+      [victimId, attacker],
+    );
+    const lookup = await store.getByInstallationId?.(victimId).catch((error: unknown) => error);
+    expect(lookup).not.toMatchObject({ clientKey: attacker });
+    expect(lookup === undefined || lookup instanceof SecretDecryptionError).toBe(true);
+    expect((await store.get(victim))?.sharedSecret).toBe(sampleInstallation(victim).sharedSecret);
+    await store.close();
   });
 });

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { cachedStore, encryptedStore, SecretDecryptionError, StoreUnavailableError } from '@connect-jwt/core';
 import { RedisStore } from '@connect-jwt/store-redis';
 import {
   closedPort,
@@ -115,5 +115,29 @@ describe('RedisStore', () => {
     expect(() => new RedisStore({ commandTimeout: Number.NaN })).toThrow(/options\.commandTimeout/);
     expect(() => new RedisStore({ prefix: 5 as never })).toThrow(/options\.prefix/);
     expect(() => new RedisStore({ client: {} as never })).toThrow(/options\.client/);
+  });
+});
+
+// Someone who can write the database but has no key points their own record's (plaintext)
+// installationId, and the index, at the victim's installation: a Forge call for the victim must
+// not resolve to them.
+describe('encryptedStore(RedisStore) against a rewritten installationId', () => {
+  it('never answers the lookup with the record whose installationId was rewritten', async () => {
+    const at = `${prefix}rebound:`;
+    const store = encryptedStore(new RedisStore({ url, prefix: at }), randomBytes(32));
+    const bareVictimId = randomUUID();
+    const victimId = `ari:cloud:ecosystem::installation/${bareVictimId}`;
+    await store.set(sampleInstallation('victim', { installationId: victimId }));
+    await store.set(sampleInstallation('attacker', { installationId: randomUUID() }));
+    expect((await store.getByInstallationId?.(victimId))?.clientKey).toBe('victim');
+    const client = await adminClient();
+    const record = JSON.parse((await client.get(`${at}attacker`)) as string);
+    await client.set(`${at}attacker`, JSON.stringify({ ...record, installationId: victimId }));
+    await client.set(`${at}by-installation-id:${bareVictimId}`, 'attacker');
+    const lookup = await store.getByInstallationId?.(victimId).catch((error: unknown) => error);
+    expect(lookup).not.toMatchObject({ clientKey: 'attacker' });
+    expect(lookup === undefined || lookup instanceof SecretDecryptionError).toBe(true);
+    expect((await store.get('victim'))?.sharedSecret).toBe(sampleInstallation('victim').sharedSecret);
+    await store.close();
   });
 });

@@ -136,3 +136,30 @@ describe('encryptedStore(SqliteStore) against a copied row', () => {
     await strict.close();
   });
 });
+
+// Someone who can write the table but has no key points their own row's (plaintext) installationId
+// at the victim's installation: a Forge call for the victim must not resolve to them.
+describe('encryptedStore(SqliteStore) against a rewritten installationId', () => {
+  it('never answers the lookup with the row whose installationId was rewritten', async () => {
+    const path = join(directory, 'rebound.sqlite');
+    const key = randomBytes(32);
+    const victimId = 'ari:cloud:ecosystem::installation/6a1c0e8e-2b1f-4c59-9c2d-0d5b0e4f7a11';
+    const store = encryptedStore(new SqliteStore(path), key);
+    await store.set(sampleInstallation('victim', { installationId: victimId }));
+    await store.set(sampleInstallation('attacker', { installationId: '0b8f3c1d-7e2a-4f6b-8c9d-1e2f3a4b5c6d' }));
+    expect((await store.getByInstallationId?.(victimId))?.clientKey).toBe('victim');
+    const raw = new Database(path);
+    const row = raw.prepare('SELECT installation FROM connect_jwt_installations WHERE client_key = ?').get('attacker');
+    const rebound = { ...JSON.parse((row as { installation: string }).installation), installationId: victimId };
+    // Written as the newest row, so the backend's lookup picks it over the victim's.
+    raw
+      .prepare('UPDATE connect_jwt_installations SET installation = ?, updated_at = ? WHERE client_key = ?')
+      .run(JSON.stringify(rebound), Date.now() + 60_000, 'attacker');
+    raw.close();
+    const lookup = await store.getByInstallationId?.(victimId).catch((error: unknown) => error);
+    expect(lookup).not.toMatchObject({ clientKey: 'attacker' });
+    expect(lookup === undefined || lookup instanceof SecretDecryptionError).toBe(true);
+    expect((await store.get('victim'))?.sharedSecret).toBe(sampleInstallation('victim').sharedSecret);
+    await store.close();
+  });
+});

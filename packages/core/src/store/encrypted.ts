@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, KeyObject, randomBytes } from 'node:crypto';
 import { StoreUnavailableError } from '../errors.js';
+import { bareInstallationId, sameInstallation } from '../forge/ari.js';
 import { callStore, isSecretStore } from './contract.js';
 import { rememberOnceIn } from './remember.js';
 import { assertRememberArguments, type Installation, type SecretStore } from './types.js';
@@ -11,8 +12,12 @@ import { assertRememberArguments, type Installation, type SecretStore } from './
  */
 export class SecretDecryptionError extends StoreUnavailableError {}
 
-/** `enc:v1:` + base64url(iv ‖ ciphertext ‖ tag): the version lets a later format be told apart. */
-const PREFIX = 'enc:v1:';
+/**
+ * `enc:v1:` / `enc:v2:` + base64url(iv ‖ ciphertext ‖ tag). v1 authenticates the clientKey; v2, used
+ * for a record with an `installationId`, authenticates that too, so the Forge lookup can trust it.
+ */
+const V1 = 'enc:v1:';
+const V2 = 'enc:v2:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
@@ -30,9 +35,14 @@ export interface EncryptedStoreOptions {
  * Wraps a store so `sharedSecret` is kept encrypted at rest with AES-256-GCM (a random 12-byte IV
  * per write). The clientKey the record is stored under is authenticated with it: read back, the
  * key it was looked up by must be that one, so a ciphertext copied onto another installation's
- * row does not decrypt. Records written before encryption was turned on (a secret without the
- * `enc:v1:` prefix) are read as they are, unless `requireEncryption`, and get encrypted on the
- * next write.
+ * row does not decrypt. A record's `installationId` is authenticated too (ARI and bare uuid alike),
+ * and `getByInstallationId` returns a record only when that authenticated id is the one looked up,
+ * so a row whose plaintext `installationId` was rewritten does not answer for another installation.
+ * Records written before encryption was turned on (a secret without the `enc:` prefix) are read as
+ * they are, unless `requireEncryption`, and get encrypted on the next write. Records encrypted
+ * before the installationId was authenticated (`enc:v1:` with an `installationId`) are still read
+ * by `get`; `getByInstallationId` accepts them like plaintext ones, only without
+ * `requireEncryption`; the next write upgrades them.
  *
  * `key`: 32 bytes, as a Buffer/Uint8Array, a secret KeyObject, 64 hex characters
  * (`openssl rand -hex 32`) or 44 base64/base64url ones, 43 without the `=` (`openssl rand -base64 32`).
@@ -81,7 +91,15 @@ class EncryptedStore implements SecretStore {
   async getByInstallationId(installationId: string): Promise<Installation | undefined> {
     this.#assertOpen();
     const stored = await callStore(async () => this.inner.getByInstallationId?.(installationId));
-    return this.#decrypted(stored, stored?.clientKey);
+    if (stored === undefined || stored === null) return undefined;
+    if (typeof stored.sharedSecret === 'string' && stored.sharedSecret.startsWith(V1) && this.requireEncryption) {
+      throw new SecretDecryptionError(
+        'the stored record was encrypted before its installationId was authenticated, and requireEncryption is set: write it again to upgrade it',
+      );
+    }
+    const installation = this.#decrypted(stored, stored.clientKey);
+    // For v2 the id is authenticated by now: a record naming another installation is not this one.
+    return sameInstallation(installation?.installationId, installationId) ? installation : undefined;
   }
 
   #decrypted(stored: Installation | undefined | null, storedUnder: unknown): Installation | undefined {
@@ -93,7 +111,11 @@ class EncryptedStore implements SecretStore {
       }
       return stored;
     }
-    return { ...stored, sharedSecret: this.#decrypt(secret, String(storedUnder)) };
+    const clientKey = String(storedUnder);
+    const associated = secret.startsWith(V2)
+      ? boundData(clientKey, authenticatedInstallationId(stored.installationId))
+      : clientKey;
+    return { ...stored, sharedSecret: this.#decrypt(secret, associated) };
   }
 
   async set(installation: Installation): Promise<void> {
@@ -104,7 +126,19 @@ class EncryptedStore implements SecretStore {
     if (typeof installation.sharedSecret !== 'string') {
       throw new TypeError('set: installation.sharedSecret must be a string');
     }
-    const sharedSecret = this.#encrypt(installation.sharedSecret, installation.clientKey);
+    const { installationId } = installation;
+    if (installationId !== undefined && installationId !== null && typeof installationId !== 'string') {
+      throw new TypeError('set: installation.installationId must be a string');
+    }
+    // Without an installationId there is nothing more to bind: v1, as before.
+    const sharedSecret =
+      typeof installationId === 'string'
+        ? V2 +
+          this.#encrypt(
+            installation.sharedSecret,
+            boundData(installation.clientKey, bareInstallationId(installationId)),
+          )
+        : V1 + this.#encrypt(installation.sharedSecret, installation.clientKey);
     await callStore(() => this.inner.set({ ...installation, sharedSecret }));
   }
 
@@ -126,25 +160,27 @@ class EncryptedStore implements SecretStore {
     await this.inner.close?.();
   }
 
-  #encrypt(secret: string, clientKey: string): string {
+  /** base64url(iv ‖ ciphertext ‖ tag), without the version prefix. */
+  #encrypt(secret: string, associated: string): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
-    cipher.setAAD(Buffer.from(clientKey, 'utf8'));
+    cipher.setAAD(Buffer.from(associated, 'utf8'));
     const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-    return PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+    return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
   }
 
-  #decrypt(stored: string, clientKey: string): string {
-    if (!stored.startsWith(PREFIX)) {
+  #decrypt(stored: string, associated: string): string {
+    const prefix = [V1, V2].find((version) => stored.startsWith(version));
+    if (prefix === undefined) {
       throw new SecretDecryptionError('the stored shared secret uses an unknown encryption format');
     }
-    const raw = Buffer.from(stored.slice(PREFIX.length), 'base64url');
+    const raw = Buffer.from(stored.slice(prefix.length), 'base64url');
     if (raw.length < IV_BYTES + TAG_BYTES) {
       throw new SecretDecryptionError('the stored shared secret is truncated');
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, IV_BYTES));
-      decipher.setAAD(Buffer.from(clientKey, 'utf8'));
+      decipher.setAAD(Buffer.from(associated, 'utf8'));
       decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
       const body = raw.subarray(IV_BYTES, raw.length - TAG_BYTES);
       return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
@@ -159,6 +195,17 @@ class EncryptedStore implements SecretStore {
   #assertOpen(): void {
     if (this.#closed) throw new StoreUnavailableError('the encrypted store has been closed');
   }
+}
+
+/** v2 associated data: both fields, unambiguously joined (neither can borrow from the other). */
+function boundData(clientKey: string, installationId: string): string {
+  return JSON.stringify([clientKey, installationId]);
+}
+
+/** The installationId a v2 record was bound to, as read back: `set` only binds a string. */
+function authenticatedInstallationId(installationId: unknown): string {
+  if (typeof installationId === 'string') return bareInstallationId(installationId);
+  throw new SecretDecryptionError('the stored shared secret could not be decrypted: altered record');
 }
 
 function parseKey(key: unknown): Buffer {

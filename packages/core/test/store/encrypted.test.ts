@@ -84,7 +84,7 @@ describe('encryptedStore', () => {
     await store.set(record('a'));
     const stored = (await backend.get('a'))?.sharedSecret as string;
     const flipped = stored.slice(0, -2) + (stored.at(-2) === 'A' ? 'B' : 'A') + stored.at(-1);
-    for (const sharedSecret of [flipped, 'enc:v1:abc', `enc:v2:${stored.slice(7)}`]) {
+    for (const sharedSecret of [flipped, 'enc:v1:abc', `enc:v2:${stored.slice(7)}`, `enc:v9:${stored.slice(7)}`]) {
       await backend.set({ ...record('a'), sharedSecret });
       await expect(store.get('a')).rejects.toBeInstanceOf(SecretDecryptionError);
     }
@@ -133,5 +133,79 @@ describe('encryptedStore', () => {
     const store = encryptedStore(failing, key);
     await expect(store.get('a')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', cause });
     await expect(store.set(record('a'))).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', cause });
+  });
+
+  it('does not let a rewritten plaintext installationId answer for another installation', async () => {
+    const backend = new MemoryStore();
+    const store = encryptedStore(backend, key);
+    const victimId = 'ari:cloud:ecosystem::installation/6a1c0e8e-2b1f-4c59-9c2d-0d5b0e4f7a11';
+    const attackerId = '0b8f3c1d-7e2a-4f6b-8c9d-1e2f3a4b5c6d';
+    await store.set({ ...record('victim', 'victim-secret'), installationId: victimId });
+    await store.set({ ...record('attacker', 'attacker-secret'), installationId: attackerId });
+    // Both spellings of an installation id find the record, as before.
+    expect((await store.getByInstallationId?.(victimId))?.clientKey).toBe('victim');
+    expect((await store.getByInstallationId?.(attackerId.toUpperCase()))?.clientKey).toBe('attacker');
+    expect((await backend.get('victim'))?.sharedSecret).toMatch(/^enc:v2:/);
+
+    // Someone who can write the table (no key) points their own row at the victim's installation.
+    const attackerRow = await backend.get('attacker');
+    await backend.set({ ...(attackerRow as Installation), installationId: victimId });
+    const lookup = await store.getByInstallationId?.(victimId).then(
+      (found) => found,
+      (error: unknown) => error,
+    );
+    expect(lookup).not.toMatchObject({ clientKey: 'attacker' });
+    expect(lookup === undefined || lookup instanceof SecretDecryptionError).toBe(true);
+    await expect(store.get('attacker')).rejects.toBeInstanceOf(SecretDecryptionError);
+    for (const installationId of [undefined, 42]) {
+      await backend.set({ ...(attackerRow as Installation), installationId: installationId as never });
+      await expect(store.get('attacker')).rejects.toBeInstanceOf(SecretDecryptionError);
+    }
+  });
+
+  it('returns nothing when the store finds a record bound to another installation', async () => {
+    const victimId = '6a1c0e8e-2b1f-4c59-9c2d-0d5b0e4f7a11';
+    const backend = new MemoryStore();
+    await encryptedStore(backend, key).set({ ...record('attacker'), installationId: 'the-attackers-own' });
+    const attackerRow = (await backend.get('attacker')) as Installation;
+    // A backend whose index was rewritten: the victim's id leads to the attacker's intact row.
+    const store = encryptedStore(
+      {
+        get: (clientKey: string) => backend.get(clientKey),
+        set: (installation: Installation) => backend.set(installation),
+        delete: (clientKey: string) => backend.delete(clientKey),
+        getByInstallationId: async () => attackerRow,
+      },
+      key,
+    );
+    expect(await store.getByInstallationId?.(victimId)).toBeUndefined();
+    expect((await store.getByInstallationId?.('the-attackers-own'))?.clientKey).toBe('attacker');
+  });
+
+  it('keeps reading records encrypted before the installationId was bound; a write upgrades them', async () => {
+    const backend = new MemoryStore();
+    const installationId = '6a1c0e8e-2b1f-4c59-9c2d-0d5b0e4f7a11';
+    // Written without an installationId (v1, the clientKey alone authenticated), then given one,
+    // as a record from before this format carries it.
+    await encryptedStore(backend, key).set(record('old'));
+    const v1 = (await backend.get('old')) as Installation;
+    expect(v1.sharedSecret).toMatch(/^enc:v1:/);
+    await backend.set({ ...v1, installationId });
+
+    const lenient = encryptedStore(backend, key);
+    expect((await lenient.get('old'))?.sharedSecret).toBe('plain-shared-secret-value');
+    expect((await lenient.getByInstallationId?.(installationId))?.sharedSecret).toBe('plain-shared-secret-value');
+    const strict = encryptedStore(backend, key, { requireEncryption: true });
+    expect((await strict.get('old'))?.sharedSecret).toBe('plain-shared-secret-value');
+    await expect(strict.getByInstallationId?.(installationId)).rejects.toBeInstanceOf(SecretDecryptionError);
+
+    await strict.set({ ...record('old'), installationId });
+    expect((await backend.get('old'))?.sharedSecret).toMatch(/^enc:v2:/);
+    expect((await strict.getByInstallationId?.(installationId))?.sharedSecret).toBe('plain-shared-secret-value');
+  });
+
+  it('refuses a non-string installationId on write', async () => {
+    const store = encryptedStore(new MemoryStore(), key);
+    await expect(store.set({ ...record('a'), installationId: 42 as never })).rejects.toThrow(/installationId/);
   });
 });
