@@ -17,9 +17,11 @@ const APP_KEY = 'com.example.addon';
 const SHARED_SECRET = 'outbound-shared-secret-0123456789abcdef';
 
 /** A stand-in product on 127.0.0.1 that checks add-on calls the way the host does: JWT + qsh below its base path. */
-async function startProduct(contextPath: string): Promise<{ server: Server; baseUrl: string }> {
+async function startProduct(contextPath: string): Promise<{ server: Server; baseUrl: string; received: string[] }> {
   const store = new MemoryStore();
+  const received: string[] = [];
   const server = createServer(async (req, res) => {
+    received.push(req.url ?? '');
     const port = (server.address() as AddressInfo).port;
     try {
       const auth = await verifyRequest(
@@ -38,11 +40,11 @@ async function startProduct(contextPath: string): Promise<{ server: Server; base
   const { port } = server.address() as AddressInfo;
   // The product knows the add-on by its key, with the secret it handed out at install.
   await store.set({ clientKey: APP_KEY, sharedSecret: SHARED_SECRET, baseUrl: 'https://addon.example.com' });
-  return { server, baseUrl: `http://127.0.0.1:${port}${contextPath}` };
+  return { server, baseUrl: `http://127.0.0.1:${port}${contextPath}`, received };
 }
 
-let jira: { server: Server; baseUrl: string };
-let confluence: { server: Server; baseUrl: string };
+let jira: { server: Server; baseUrl: string; received: string[] };
+let confluence: { server: Server; baseUrl: string; received: string[] };
 
 beforeAll(async () => {
   jira = await startProduct('');
@@ -99,6 +101,29 @@ describe('signRequest', () => {
     ).rejects.toThrow(/baseUrl/);
   });
 
+  // The installation's credential is for its base path only: Confluence's `/wiki` shares its host
+  // with other sites' paths, so a relative URL climbing out of it is as foreign as another host.
+  it.each([
+    ['../rest/api/3/myself'],
+    ['/../admin'],
+    ['rest/../../admin'],
+    ['./../admin'],
+    ['%2e%2e/admin'],
+    ['/%2E%2E/admin'],
+    ['..\\admin'],
+    ['/wiki/../../admin'],
+  ])('refuses the relative URL %s, which resolves outside the base path', async (url) => {
+    const install = installation('https://example.atlassian.net/wiki');
+    await expect(signRequest(install, { appKey: APP_KEY, url })).rejects.toThrow(TypeError);
+    await expect(signRequest(install, { appKey: APP_KEY, url })).rejects.toThrow(/outside the installation's baseUrl/);
+    expect(() => resolveProductUrl(install, url)).toThrow(/outside/);
+  });
+
+  it('accepts a relative URL whose dot segments stay inside the base path', () => {
+    const install = installation('https://example.atlassian.net/wiki');
+    expect(new URL(resolveProductUrl(install, '/rest/../rest/api/space')).pathname).toBe('/wiki/rest/api/space');
+  });
+
   it('resolveProductUrl joins relative URLs to the base without doubling slashes', () => {
     const install = { baseUrl: 'https://example.atlassian.net/wiki/' };
     expect(resolveProductUrl(install, '/rest/api/space')).toBe('https://example.atlassian.net/wiki/rest/api/space');
@@ -128,6 +153,20 @@ describe('productFetch against a real local product', () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ iss: APP_KEY, method: 'POST', url: '/wiki/rest/api/content' });
+  });
+
+  it('refuses a relative URL that climbs out of /wiki before anything is sent', async () => {
+    const before = confluence.received.length;
+    for (const url of ['../rest/api/3/myself', '/../admin', '%2e%2e/admin', 'rest/../../admin']) {
+      await expect(productFetch(installation(confluence.baseUrl), { appKey: APP_KEY }, url)).rejects.toThrow(
+        /outside the installation's baseUrl/,
+      );
+    }
+    expect(confluence.received.length).toBe(before);
+    // Dot segments that stay inside the base path are resolved, and signed as sent.
+    const inside = await productFetch(installation(confluence.baseUrl), { appKey: APP_KEY }, '/x/../rest/api/space');
+    expect(inside.status).toBe(200);
+    expect(await inside.json()).toMatchObject({ url: '/wiki/rest/api/space' });
   });
 
   it('is refused by the product when signed with another secret', async () => {
