@@ -28,6 +28,12 @@ const env = { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir
 const pnpmRun = (args, options) => must(pnpm, [...pnpmPrefix, ...args], { env, ...options });
 
 /** Install, then build what the job runs: `tsc -b` is incremental, so an up-to-date tree costs a second. */
+/** What the test jobs need outside node_modules: Redis and PostgreSQL up, Chromium and `ip` installed. */
+function setUpTestMachine({ services = true } = {}) {
+  if (services) must('bash', [join(root, 'scripts/services.sh')]);
+  must('bash', [join(root, 'scripts/browser-deps.sh')]);
+}
+
 function setUp({ typecheckTests = true } = {}) {
   pnpmRun(['install', '--frozen-lockfile']);
   pnpmRun(['exec', 'tsc', '-b']);
@@ -104,6 +110,7 @@ switch (job) {
     break;
   }
   case 'test': {
+    setUpTestMachine();
     setUp();
     const resultsDir = join(root, '.vitest-results');
     rmSync(resultsDir, { recursive: true, force: true });
@@ -124,6 +131,8 @@ switch (job) {
     break;
   }
   case 'test:browser': {
+    // The browser suite uses SQLite and memory stores only: no services needed.
+    setUpTestMachine({ services: false });
     setUp();
     const resultsDir = join(root, '.vitest-results');
     mkdirSync(resultsDir, { recursive: true });
