@@ -29,7 +29,7 @@ export { encryptedStore, SecretDecryptionError } from './store/encrypted.js';
 export type { StoreFromUrlOptions } from './store/from-url.js';
 export { storeFromUrl } from './store/from-url.js';
 export { MemoryStore } from './store/memory.js';
-export type { Installation, SecretStore } from './store/types.js';
+export type { Installation, SecretStore, StoreChange, StoreChangeListener } from './store/types.js';
 export { assertRememberArguments } from './store/types.js';
 export type { StoreLocation } from './store/url.js';
 export { parseStoreUrl, redactUrl } from './store/url.js';

@@ -36,8 +36,37 @@ export interface SecretStore {
    * only; a store without it gets that guarantee per process only.
    */
   rememberOnce?(key: string, value: string, ttlMs: number): Promise<string>;
+  /**
+   * Subscribes to the writes (set, delete) made through every instance sharing this storage, this
+   * one included, so that a cache in front of it stays coherent across a fleet. Resolves once the
+   * subscription is first attempted, whether or not it is up yet; the store resubscribes by itself
+   * after a loss and reports it through `listener`. Optional: a store without it is only cached
+   * with a TTL. The function it resolves to ends the subscription.
+   */
+  watch?(listener: StoreChangeListener): Promise<() => Promise<void>>;
   /** Release connections; the store must not be used afterwards. */
   close?(): Promise<void>;
+}
+
+/** One write seen on a store's change feed. */
+export interface StoreChange {
+  /** The installation written or deleted. */
+  clientKey: string;
+  /** Its installationId after the write, where the write set one (bare or ARI, as stored). */
+  installationId?: string;
+}
+
+/** What a store's change feed reports to its subscriber. */
+export interface StoreChangeListener {
+  /** A write by any instance: whatever is cached for this clientKey (and its installationId) is stale. */
+  change(change: StoreChange): void;
+  /**
+   * The feed is (again) delivering changes. After a `down`, writes made in between may have been
+   * missed, so a cache must forget everything it holds.
+   */
+  up(): void;
+  /** The feed is lost and changes may be missed until the next `up`; the store keeps retrying. */
+  down(error: unknown): void;
 }
 
 /** The argument check every store's rememberOnce makes: a mistake is a TypeError, not a store outage. */
