@@ -37,6 +37,16 @@ export interface SecretStore {
    */
   rememberOnce?(key: string, value: string, ttlMs: number): Promise<string>;
   /**
+   * Remembers `value` under `key` for `ttlMs` milliseconds, replacing whatever was remembered
+   * there. Same keyspace as rememberOnce, kept apart from installations, shared by every instance:
+   * where a fleet keeps short-lived state (a cached token, a handled webhook).
+   */
+  remember?(key: string, value: string, ttlMs: number): Promise<void>;
+  /** The value remembered under `key` (by remember or rememberOnce), or `undefined` when none or expired. */
+  recall?(key: string): Promise<string | undefined>;
+  /** Forgets the value remembered under `key`; an unknown key is not an error. */
+  forget?(key: string): Promise<void>;
+  /**
    * Subscribes to the writes (set, delete) made through every instance sharing this storage, this
    * one included, so that a cache in front of it stays coherent across a fleet. Resolves once the
    * subscription is first attempted, whether or not it is up yet; the store resubscribes by itself
