@@ -13,6 +13,11 @@ alias.push({
   find: /^@connect-jwt\/core\/adapter$/,
   replacement: fileURLToPath(new URL('./packages/core/src/http/index.ts', import.meta.url)),
 });
+// Core's store kit, the subpath every store is built from.
+alias.push({
+  find: /^@connect-jwt\/core\/store-kit$/,
+  replacement: fileURLToPath(new URL('./packages/core/src/store-kit/index.ts', import.meta.url)),
+});
 // What the example add-ons share, also from source.
 alias.push({
   find: /^@connect-jwt\/example-shared$/,

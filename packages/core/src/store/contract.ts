@@ -17,12 +17,14 @@ export function isSecretStore(value: unknown): value is SecretStore {
 /**
  * What a store threw, as the 503 the caller reports: a StoreUnavailableError passes unchanged
  * (one from another copy of this library too); anything else (a driver's error, a bug in a
- * custom store) is wrapped with its cause kept, so it is never mistaken for a bad token.
+ * custom store) is wrapped with its cause kept, so it is never mistaken for a bad token. The one
+ * wrap for callers of a store and for the stores themselves; `message` says what failed, without
+ * the driver's text (which may hold a host or a password).
  */
-export function storeFailure(cause: unknown): StoreUnavailableError {
+export function storeFailure(cause: unknown, message = 'the secret store could not be reached'): StoreUnavailableError {
   if (cause instanceof StoreUnavailableError) return cause;
   if (isConnectJwtError(cause) && cause.code === StoreUnavailableError.code) return cause as StoreUnavailableError;
-  return new StoreUnavailableError('the secret store could not be reached', { cause });
+  return new StoreUnavailableError(message, { cause });
 }
 
 /** One store operation; whatever it throws surfaces as a storeFailure. */

@@ -79,11 +79,19 @@ export interface StoreChangeListener {
   down(error: unknown): void;
 }
 
-/** The argument check every store's rememberOnce makes: a mistake is a TypeError, not a store outage. */
-export function assertRememberArguments(key: unknown, value: unknown, ttlMs: unknown): void {
-  if (typeof key !== 'string' || key === '') throw new TypeError('rememberOnce: key must be a non-empty string');
-  if (typeof value !== 'string') throw new TypeError('rememberOnce: value must be a string');
+/**
+ * The argument check every store's rememberOnce and remember make (`caller` names which): a
+ * mistake is a TypeError, not a store outage.
+ */
+export function assertRememberArguments(key: unknown, value: unknown, ttlMs: unknown, caller = 'rememberOnce'): void {
+  assertRememberKey(key, caller);
+  if (typeof value !== 'string') throw new TypeError(`${caller}: value must be a string`);
   if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 1) {
-    throw new TypeError('rememberOnce: ttlMs must be a positive number of milliseconds');
+    throw new TypeError(`${caller}: ttlMs must be a positive number of milliseconds`);
   }
+}
+
+/** The key check of remember, recall and forget: a non-empty string, else a TypeError. */
+export function assertRememberKey(key: unknown, caller: string): void {
+  if (typeof key !== 'string' || key === '') throw new TypeError(`${caller}: key must be a non-empty string`);
 }
