@@ -1,10 +1,14 @@
+import type { Installation, SecretStore } from '@connect-jwt/core';
 import {
   assertRememberArguments,
-  type Installation,
+  identifierOption,
   installationIdSpellings,
-  type SecretStore,
+  numberOption,
+  StoreGate,
   StoreUnavailableError,
-} from '@connect-jwt/core';
+  storeFailure,
+  storeOptions,
+} from '@connect-jwt/core/store-kit';
 import pg from 'pg';
 
 export interface PostgresStoreOptions {
@@ -27,7 +31,21 @@ export interface PostgresStoreOptions {
 }
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const OWNER = 'PostgresStore';
+const OPTIONS = {
+  fromString: 'url',
+  known: {
+    url: true,
+    client: true,
+    schema: true,
+    table: true,
+    migrate: true,
+    connectTimeout: true,
+    commandTimeout: true,
+    max: true,
+  },
+} as const;
+const MILLISECONDS = { min: 1, unit: 'milliseconds' };
 
 /**
  * Installations in a PostgreSQL table, one row per installation keyed by `client_key`, the record
@@ -46,22 +64,19 @@ export class PostgresStore implements SecretStore {
   readonly #remembered: string;
   #rememberCalls = 0;
   #migrated: Promise<void> | undefined;
-  #closed = false;
+  readonly #gate = new StoreGate('the PostgreSQL store');
 
   constructor(options: string | PostgresStoreOptions = {}) {
-    const settings: PostgresStoreOptions = typeof options === 'string' ? { url: options } : options;
-    if (settings === null || typeof settings !== 'object') {
-      throw new TypeError('PostgresStore: options must be a connection URL or an options object');
-    }
-    this.schema = identifier(settings.schema ?? 'public', 'schema');
-    this.table = identifier(settings.table ?? 'connect_jwt_installations', 'table');
+    const settings = storeOptions<PostgresStoreOptions>(OWNER, options, OPTIONS);
+    this.schema = identifierOption(OWNER, 'schema', settings.schema, 'public');
+    this.table = identifierOption(OWNER, 'table', settings.table, 'connect_jwt_installations');
     this.#qualified = `"${this.schema}"."${this.table}"`;
     // Beside the installations, within the 63 characters of an identifier.
     this.#remembered = `"${this.schema}"."${this.table.slice(0, 52)}_remembered"`;
     this.#migrate = settings.migrate ?? true;
     if (typeof this.#migrate !== 'boolean') throw new TypeError('PostgresStore: options.migrate must be a boolean');
-    const connectTimeout = positive(settings.connectTimeout ?? 2000, 'connectTimeout');
-    this.#queryTimeout = positive(settings.commandTimeout ?? 2000, 'commandTimeout');
+    const connectTimeout = numberOption(OWNER, 'connectTimeout', settings.connectTimeout, 2000, MILLISECONDS);
+    this.#queryTimeout = numberOption(OWNER, 'commandTimeout', settings.commandTimeout, 2000, MILLISECONDS);
 
     if (settings.client !== undefined) {
       if (typeof settings.client?.query !== 'function' || typeof settings.client?.connect !== 'function') {
@@ -78,8 +93,7 @@ export class PostgresStore implements SecretStore {
     if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
       throw new TypeError('PostgresStore: options.url must be a postgres:// URL');
     }
-    const max = settings.max ?? 10;
-    if (!Number.isInteger(max) || max < 1) throw new TypeError('PostgresStore: options.max must be a positive integer');
+    const max = numberOption(OWNER, 'max', settings.max, 10, { min: 1, integer: true });
     this.#pool = new pg.Pool({
       connectionString,
       max,
@@ -162,9 +176,7 @@ export class PostgresStore implements SecretStore {
 
   /** Ends the pool this store created (a pool passed in stays open). */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (!this.#ownsPool) return;
+    if (!this.#gate.close() || !this.#ownsPool) return;
     // Ending a connection waits for the server's goodbye, which a dead link never sends: bounded.
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
@@ -179,13 +191,12 @@ export class PostgresStore implements SecretStore {
     text: string,
     values: unknown[],
   ): Promise<pg.QueryResult<Row>> {
-    if (this.#closed) throw new StoreUnavailableError('the PostgreSQL store has been closed');
+    this.#gate.assertOpen();
     try {
       await this.#ensureTable();
       return await this.#pool.query<Row>({ text, values, query_timeout: this.#queryTimeout } as pg.QueryConfig);
     } catch (cause) {
-      if (cause instanceof StoreUnavailableError) throw cause;
-      throw new StoreUnavailableError(`PostgreSQL could not ${operation} the installation`, { cause });
+      throw storeFailure(cause, `PostgreSQL could not ${operation} the installation`);
     }
   }
 
@@ -239,18 +250,4 @@ export class PostgresStore implements SecretStore {
       client.release(broken);
     }
   }
-}
-
-function identifier(value: unknown, name: string): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-    throw new TypeError(`PostgresStore: options.${name} must be an SQL identifier (letters, digits, _)`);
-  }
-  return value;
-}
-
-function positive(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`PostgresStore: options.${name} must be a positive number of milliseconds`);
-  }
-  return value;
 }

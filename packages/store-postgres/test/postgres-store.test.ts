@@ -146,6 +146,13 @@ describe('PostgresStore', () => {
     expect(() => new PostgresStore({ max: 0 })).toThrow(/options\.max/);
     expect(() => new PostgresStore({ migrate: 'yes' as never })).toThrow(/options\.migrate/);
     expect(() => new PostgresStore({ client: {} as never })).toThrow(/options\.client/);
+    expect(() => new PostgresStore({ max: 2.5 })).toThrow(/options\.max/);
+  });
+
+  it('refuses an unknown option (connectionString, the name before url) instead of using the default database', () => {
+    const call = () => new PostgresStore({ connectionString: url } as never);
+    expect(call).toThrow(TypeError);
+    expect(call).toThrow(/unknown option "connectionString"; the options are url, client, schema, table/);
   });
 });
 

@@ -1,10 +1,14 @@
+import type { Installation, SecretStore } from '@connect-jwt/core';
 import {
   assertRememberArguments,
-  type Installation,
+  identifierOption,
   installationIdSpellings,
-  type SecretStore,
+  numberOption,
+  StoreGate,
   StoreUnavailableError,
-} from '@connect-jwt/core';
+  storeFailure,
+  storeOptions,
+} from '@connect-jwt/core/store-kit';
 import Database from 'better-sqlite3';
 
 type Db = Database.Database;
@@ -22,7 +26,11 @@ export interface SqliteStoreOptions {
 
 const DEFAULT_FILENAME = 'connect-jwt.sqlite';
 const DEFAULT_TABLE = 'connect_jwt_installations';
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const OWNER = 'SqliteStore';
+const OPTIONS = {
+  fromString: 'filename',
+  known: { filename: true, client: true, table: true, busyTimeout: true },
+} as const;
 // The same expression in the index and the query, so SQLite uses the index.
 const INSTALLATION_ID = "(CASE WHEN json_valid(installation) THEN json_extract(installation, '$.installationId') END)";
 
@@ -48,28 +56,24 @@ export class SqliteStore implements SecretStore {
   readonly #ownsDatabase: boolean;
   #database: Db | undefined;
   #statements: Statements | undefined;
-  #closed = false;
+  readonly #gate = new StoreGate('the SQLite store');
   #rememberCalls = 0;
 
   constructor(options: string | SqliteStoreOptions = {}) {
-    const settings: SqliteStoreOptions = typeof options === 'string' ? { filename: options } : options;
-    if (settings === null || typeof settings !== 'object') {
-      throw new TypeError('SqliteStore: options must be a filename or an options object');
-    }
+    const settings = storeOptions<SqliteStoreOptions>(OWNER, options, OPTIONS);
     if (settings.filename !== undefined && (typeof settings.filename !== 'string' || settings.filename === '')) {
       throw new TypeError('SqliteStore: options.filename must be a non-empty string');
     }
     if (settings.client !== undefined && typeof settings.client?.prepare !== 'function') {
       throw new TypeError('SqliteStore: options.client must be a better-sqlite3 Database');
     }
-    this.table = settings.table ?? DEFAULT_TABLE;
-    if (typeof this.table !== 'string' || !IDENTIFIER.test(this.table)) {
-      throw new TypeError('SqliteStore: options.table must be an SQL identifier (letters, digits, _)');
-    }
-    this.#busyTimeout = settings.busyTimeout ?? 2000;
-    if (!Number.isInteger(this.#busyTimeout) || this.#busyTimeout < 0) {
-      throw new TypeError('SqliteStore: options.busyTimeout must be a non-negative integer (ms)');
-    }
+    this.table = identifierOption(OWNER, 'table', settings.table, DEFAULT_TABLE);
+    // better-sqlite3 takes whole milliseconds; 0 fails at once on a lock.
+    this.#busyTimeout = numberOption(OWNER, 'busyTimeout', settings.busyTimeout, 2000, {
+      min: 0,
+      integer: true,
+      unit: 'milliseconds',
+    });
     this.#database = settings.client;
     this.#ownsDatabase = settings.client === undefined;
     this.filename = settings.client?.name ?? settings.filename ?? DEFAULT_FILENAME;
@@ -118,20 +122,18 @@ export class SqliteStore implements SecretStore {
 
   /** Closes the database file (unless it was passed in); the store cannot be used afterwards. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (!this.#gate.close()) return;
     this.#statements = undefined;
     if (this.#ownsDatabase) this.#database?.close();
     this.#database = undefined;
   }
 
   #run<T>(operation: string, action: (statements: Statements) => T): T {
-    if (this.#closed) throw new StoreUnavailableError('the SQLite store has been closed');
+    this.#gate.assertOpen();
     try {
       return action(this.#prepare());
     } catch (cause) {
-      if (cause instanceof StoreUnavailableError) throw cause;
-      throw new StoreUnavailableError(`the SQLite store could not ${operation} ${this.#describe()}`, { cause });
+      throw storeFailure(cause, `the SQLite store could not ${operation} ${this.#describe()}`);
     }
   }
 

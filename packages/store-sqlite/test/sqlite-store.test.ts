@@ -82,6 +82,13 @@ describe('SqliteStore', () => {
     expect(() => new SqliteStore({ filename: '' })).toThrow(/options\.filename/);
     expect(() => new SqliteStore({ busyTimeout: -1 })).toThrow(/options\.busyTimeout/);
     expect(() => new SqliteStore({ client: {} as Database.Database })).toThrow(/options\.client/);
+    expect(() => new SqliteStore({ busyTimeout: 1.5 })).toThrow(/options\.busyTimeout/);
+  });
+
+  it('refuses an unknown option (database) instead of opening connect-jwt.sqlite', () => {
+    const call = () => new SqliteStore({ database: join(directory, 'meant.sqlite') } as never);
+    expect(call).toThrow(TypeError);
+    expect(call).toThrow('SqliteStore: unknown option "database"; the options are filename, client, table, busyTimeout');
   });
 });
 

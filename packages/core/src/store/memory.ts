@@ -1,5 +1,5 @@
-import { StoreUnavailableError } from '../errors.js';
 import { bareInstallationId } from '../forge/ari.js';
+import { StoreGate } from '../store-kit/gate.js';
 import { assertRememberArguments, type Installation, type SecretStore } from './types.js';
 
 /** Installations in this process's memory: for tests and single-process add-ons that reinstall on restart. */
@@ -8,23 +8,23 @@ export class MemoryStore implements SecretStore {
   /** bareInstallationId(installationId) → clientKey. */
   readonly #byInstallationId = new Map<string, string>();
   readonly #remembered = new Map<string, { value: string; expiresAt: number }>();
-  #closed = false;
+  readonly #gate = new StoreGate('the memory store');
 
   async get(clientKey: string): Promise<Installation | undefined> {
-    this.#assertOpen();
+    this.#gate.assertOpen();
     const stored = this.#installations.get(clientKey);
     // A copy, so a caller mutating the result cannot change the stored secret.
     return stored === undefined ? undefined : { ...stored };
   }
 
   async getByInstallationId(installationId: string): Promise<Installation | undefined> {
-    this.#assertOpen();
+    this.#gate.assertOpen();
     const clientKey = this.#byInstallationId.get(bareInstallationId(installationId));
     return clientKey === undefined ? undefined : this.get(clientKey);
   }
 
   async set(installation: Installation): Promise<void> {
-    this.#assertOpen();
+    this.#gate.assertOpen();
     this.#unindex(installation.clientKey);
     this.#installations.set(installation.clientKey, { ...installation });
     if (typeof installation.installationId === 'string') {
@@ -33,7 +33,7 @@ export class MemoryStore implements SecretStore {
   }
 
   async delete(clientKey: string): Promise<void> {
-    this.#assertOpen();
+    this.#gate.assertOpen();
     this.#unindex(clientKey);
     this.#installations.delete(clientKey);
   }
@@ -46,7 +46,7 @@ export class MemoryStore implements SecretStore {
   }
 
   async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
-    this.#assertOpen();
+    this.#gate.assertOpen();
     assertRememberArguments(key, value, ttlMs);
     const now = Date.now();
     // Expired entries go when the map grows: remembered values are few (one per install callback).
@@ -61,13 +61,9 @@ export class MemoryStore implements SecretStore {
 
   /** Drops every stored; using the store afterwards fails like any closed store. */
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#gate.close();
     this.#installations.clear();
     this.#byInstallationId.clear();
     this.#remembered.clear();
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new StoreUnavailableError('the memory store has been closed');
   }
 }
