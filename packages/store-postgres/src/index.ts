@@ -1,6 +1,7 @@
 import type { Installation, SecretStore } from '@connect-jwt/core';
 import {
   assertRememberArguments,
+  assertRememberKey,
   identifierOption,
   installationIdSpellings,
   numberOption,
@@ -150,9 +151,7 @@ export class PostgresStore implements SecretStore {
    */
   async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
     assertRememberArguments(key, value, ttlMs);
-    if (++this.#rememberCalls % 100 === 0) {
-      await this.#query('sweep', `DELETE FROM ${this.#remembered} WHERE expires_at <= now()`, []);
-    }
+    await this.#sweepNowAndThen();
     for (let attempt = 0; attempt < 3; attempt++) {
       const stored = await this.#query<{ value: string }>(
         'remember',
@@ -172,6 +171,42 @@ export class PostgresStore implements SecretStore {
       if (held.rows[0] !== undefined) return held.rows[0].value;
     }
     throw new StoreUnavailableError('PostgreSQL kept a remembered value neither set nor readable');
+  }
+
+  /** An upsert into `<table>_remembered`: replaces whatever is held there, expired or not. */
+  async remember(key: string, value: string, ttlMs: number): Promise<void> {
+    assertRememberArguments(key, value, ttlMs, 'remember');
+    await this.#sweepNowAndThen();
+    await this.#query(
+      'remember',
+      `INSERT INTO ${this.#remembered} (key, value, expires_at)
+       VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at`,
+      [key, value, Math.ceil(ttlMs)],
+    );
+  }
+
+  /** The value remembered under `key` (by remember or rememberOnce) while it has not expired. */
+  async recall(key: string): Promise<string | undefined> {
+    assertRememberKey(key, 'recall');
+    const held = await this.#query<{ value: string }>(
+      'read',
+      `SELECT value FROM ${this.#remembered} WHERE key = $1 AND expires_at > now()`,
+      [key],
+    );
+    return held.rows[0]?.value;
+  }
+
+  async forget(key: string): Promise<void> {
+    assertRememberKey(key, 'forget');
+    await this.#query('forget', `DELETE FROM ${this.#remembered} WHERE key = $1`, [key]);
+  }
+
+  // Expired rows are only ever skipped by reads: every hundredth write clears them out.
+  async #sweepNowAndThen(): Promise<void> {
+    if (++this.#rememberCalls % 100 === 0) {
+      await this.#query('sweep', `DELETE FROM ${this.#remembered} WHERE expires_at <= now()`, []);
+    }
   }
 
   /** Ends the pool this store created (a pool passed in stays open). */

@@ -1,6 +1,7 @@
 import type { Installation, SecretStore } from '@connect-jwt/core';
 import {
   assertRememberArguments,
+  assertRememberKey,
   identifierOption,
   installationIdSpellings,
   numberOption,
@@ -41,6 +42,8 @@ interface Statements {
   delete: Database.Statement<[string]>;
   remember: Database.Statement<[string, string, number, number], { value: string }>;
   remembered: Database.Statement<[string, number], { value: string }>;
+  replaceRemembered: Database.Statement<[string, string, number]>;
+  forget: Database.Statement<[string]>;
   sweep: Database.Statement<[number]>;
 }
 
@@ -111,13 +114,39 @@ export class SqliteStore implements SecretStore {
     assertRememberArguments(key, value, ttlMs);
     return this.#run('remember', (statements) => {
       const now = Date.now();
-      if (++this.#rememberCalls % 100 === 0) statements.sweep.run(now);
+      this.#sweepNowAndThen(statements, now);
       const stored = statements.remember.get(key, value, now + Math.ceil(ttlMs), now);
       if (stored !== undefined) return stored.value;
       const held = statements.remembered.get(key, now);
       if (held === undefined) throw new Error('a remembered value is neither set nor readable');
       return held.value;
     });
+  }
+
+  /** An upsert into `<table>_remembered`: replaces whatever is held there, expired or not. */
+  async remember(key: string, value: string, ttlMs: number): Promise<void> {
+    assertRememberArguments(key, value, ttlMs, 'remember');
+    this.#run('remember', (statements) => {
+      const now = Date.now();
+      this.#sweepNowAndThen(statements, now);
+      statements.replaceRemembered.run(key, value, now + Math.ceil(ttlMs));
+    });
+  }
+
+  /** The value remembered under `key` (by remember or rememberOnce) while it has not expired. */
+  async recall(key: string): Promise<string | undefined> {
+    assertRememberKey(key, 'recall');
+    return this.#run('read', (statements) => statements.remembered.get(key, Date.now())?.value);
+  }
+
+  async forget(key: string): Promise<void> {
+    assertRememberKey(key, 'forget');
+    this.#run('forget', (statements) => statements.forget.run(key));
+  }
+
+  // Expired rows are only ever skipped by reads: every hundredth write clears them out.
+  #sweepNowAndThen(statements: Statements, now: number): void {
+    if (++this.#rememberCalls % 100 === 0) statements.sweep.run(now);
   }
 
   /** Closes the database file (unless it was passed in); the store cannot be used afterwards. */
@@ -190,6 +219,11 @@ export class SqliteStore implements SecretStore {
          RETURNING value`,
       ),
       remembered: database.prepare(`SELECT value FROM ${remembered} WHERE key = ? AND expires_at > ?`),
+      replaceRemembered: database.prepare(
+        `INSERT INTO ${remembered} (key, value, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+      ),
+      forget: database.prepare(`DELETE FROM ${remembered} WHERE key = ?`),
       sweep: database.prepare(`DELETE FROM ${remembered} WHERE expires_at <= ?`),
     };
     return this.#statements;

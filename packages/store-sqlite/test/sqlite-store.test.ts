@@ -88,7 +88,9 @@ describe('SqliteStore', () => {
   it('refuses an unknown option (database) instead of opening connect-jwt.sqlite', () => {
     const call = () => new SqliteStore({ database: join(directory, 'meant.sqlite') } as never);
     expect(call).toThrow(TypeError);
-    expect(call).toThrow('SqliteStore: unknown option "database"; the options are filename, client, table, busyTimeout');
+    expect(call).toThrow(
+      'SqliteStore: unknown option "database"; the options are filename, client, table, busyTimeout',
+    );
   });
 });
 

@@ -16,6 +16,8 @@ export interface StoreSuiteOptions {
 }
 
 const STORE_UNAVAILABLE = 'ERR_STORE_UNAVAILABLE';
+// The stores shipped for a fleet: each must keep remember/recall/forget (the suite checks by class name).
+const NETWORKED_STORES = new Set(['RedisStore', 'PostgresStore', 'SqliteStore']);
 
 /** A full install payload as a product sends it, with the fields a store must keep as they are. */
 export function sampleInstallation(clientKey: string, overrides: Partial<Installation> = {}): Installation {
@@ -288,6 +290,100 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
         await expect(remember(store, uniqueClientKey('once-closed'), 'x')).rejects.toMatchObject({
           code: STORE_UNAVAILABLE,
         });
+      });
+    });
+
+    describe('remember, recall and forget (short-lived values a fleet shares)', () => {
+      type Remembering = Required<Pick<SecretStore, 'remember' | 'recall' | 'forget' | 'rememberOnce'>>;
+      const remembering = (store: SecretStore): Remembering => {
+        const { remember, recall, forget, rememberOnce } = store;
+        if (typeof remember !== 'function' || typeof recall !== 'function' || typeof forget !== 'function') {
+          throw new Error(`${name} has no remember/recall/forget`);
+        }
+        if (typeof rememberOnce !== 'function') throw new Error(`${name} has no rememberOnce`);
+        return store as SecretStore & Remembering;
+      };
+
+      it('the shipped networked stores have them', async () => {
+        const store = await open();
+        const shipped = NETWORKED_STORES.has(store.constructor.name);
+        // Other stores (a wrapper, a custom store) may go without: then this section checks nothing.
+        if (shipped) expect(() => remembering(store)).not.toThrow();
+      });
+
+      const withRemembering = (title: string, test: (store: Remembering) => Promise<void>) =>
+        it(title, async () => {
+          const store = await open();
+          if (typeof store.remember !== 'function') return;
+          await test(remembering(store));
+        });
+
+      withRemembering('recall answers what remember stored; remember replaces; forget removes', async (store) => {
+        const key = uniqueClientKey('remember');
+        expect(await store.recall(key)).toBeUndefined();
+        await store.remember(key, 'token-1', 60_000);
+        expect(await store.recall(key)).toBe('token-1');
+        await store.remember(key, 'token-2', 60_000);
+        expect(await store.recall(key)).toBe('token-2');
+        await store.forget(key);
+        expect(await store.recall(key)).toBeUndefined();
+        await expect(store.forget(uniqueClientKey('never-remembered'))).resolves.toBeUndefined();
+      });
+
+      withRemembering('a value is gone once its time is up', async (store) => {
+        const key = uniqueClientKey('remember-expiry');
+        await store.remember(key, 'short', 150);
+        expect(await store.recall(key)).toBe('short');
+        await eventually(async () => expect(await store.recall(key)).toBeUndefined(), { within: 5000 });
+        // Remembering again after expiry works like a first time, and a longer ttl replaces a shorter.
+        await store.remember(key, 'again', 150);
+        await store.remember(key, 'longer', 60_000);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(await store.recall(key)).toBe('longer');
+      });
+
+      withRemembering('one keyspace with rememberOnce, apart from installations', async (store) => {
+        const key = uniqueClientKey('remember-once');
+        expect(await store.rememberOnce(key, 'first', 60_000)).toBe('first');
+        expect(await store.recall(key)).toBe('first');
+        await store.remember(key, 'replaced', 60_000);
+        expect(await store.rememberOnce(key, 'ignored', 60_000)).toBe('replaced');
+        await store.forget(key);
+        expect(await store.rememberOnce(key, 'free-again', 60_000)).toBe('free-again');
+        expect(await (store as unknown as SecretStore).get(key)).toBeUndefined();
+      });
+
+      withRemembering('a mistaken argument is a TypeError, not a store outage', async (store) => {
+        await expect(store.remember('', 'v', 1000)).rejects.toThrow(TypeError);
+        await expect(store.remember('k', 5 as never, 1000)).rejects.toThrow(TypeError);
+        await expect(store.remember('k', 'v', 0)).rejects.toThrow(TypeError);
+        await expect(store.remember('k', 'v', Number.NaN)).rejects.toThrow(TypeError);
+        await expect(store.recall('')).rejects.toThrow(TypeError);
+        await expect(store.forget(undefined as never)).rejects.toThrow(TypeError);
+      });
+
+      if (sharedStorage) {
+        it('another instance recalls what one remembered, and sees it forgotten', async () => {
+          const first = await open();
+          const second = await open();
+          if (typeof first.remember !== 'function') return;
+          const key = uniqueClientKey('remember-shared');
+          await remembering(first).remember(key, 'shared', 60_000);
+          expect(await remembering(second).recall(key)).toBe('shared');
+          await remembering(second).forget(key);
+          expect(await remembering(first).recall(key)).toBeUndefined();
+        });
+      }
+
+      it('each fails with ERR_STORE_UNAVAILABLE after close()', async () => {
+        const store = await open();
+        if (typeof store.remember !== 'function') return;
+        const closed = remembering(store);
+        await store.close?.();
+        const key = uniqueClientKey('remember-closed');
+        await expect(closed.remember(key, 'x', 1000)).rejects.toMatchObject({ code: STORE_UNAVAILABLE });
+        await expect(closed.recall(key)).rejects.toMatchObject({ code: STORE_UNAVAILABLE });
+        await expect(closed.forget(key)).rejects.toMatchObject({ code: STORE_UNAVAILABLE });
       });
     });
 
