@@ -1,7 +1,10 @@
-import type { Installation, SecretStore } from '@connect-jwt/core';
+import { createHash } from 'node:crypto';
+import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '@connect-jwt/core';
 import {
   assertRememberArguments,
   assertRememberKey,
+  ChangeFeed,
+  type FeedLink,
   identifierOption,
   installationIdSpellings,
   numberOption,
@@ -29,6 +32,12 @@ export interface PostgresStoreOptions {
   commandTimeout?: number;
   /** Most connections the pool this store creates opens; default 10. */
   max?: number;
+  /**
+   * Where `watch()` opens its LISTEN connection, when that must differ from `url`: a
+   * transaction-mode PgBouncer does not pass LISTEN, so point this straight at the server. Default:
+   * `url`; with `client`, one connection of that pool, held while someone watches.
+   */
+  listenUrl?: string;
 }
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -44,8 +53,15 @@ const OPTIONS = {
     connectTimeout: true,
     commandTimeout: true,
     max: true,
+    listenUrl: true,
   },
 } as const;
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+// A LISTEN connection that stops answering (a half-open link) is found by this probe.
+const HEARTBEAT_MS = 5000;
+// pg_notify refuses a payload of 8000 bytes or more; a larger one (a clientKey of kilobytes, which
+// no product issues) is left unannounced rather than failing the write.
+const MAX_PAYLOAD = 7999;
 const MILLISECONDS = { min: 1, unit: 'milliseconds' };
 
 /**
@@ -66,6 +82,11 @@ export class PostgresStore implements SecretStore {
   #rememberCalls = 0;
   #migrated: Promise<void> | undefined;
   readonly #gate = new StoreGate('the PostgreSQL store');
+  readonly #connectTimeout: number;
+  readonly #listenUrl: string | undefined;
+  /** The NOTIFY channel of this table's writes (schema and table, within 63 characters). */
+  readonly #channel: string;
+  #feed: ChangeFeed | undefined;
 
   constructor(options: string | PostgresStoreOptions = {}) {
     const settings = storeOptions<PostgresStoreOptions>(OWNER, options, OPTIONS);
@@ -77,6 +98,14 @@ export class PostgresStore implements SecretStore {
     this.#migrate = settings.migrate ?? true;
     if (typeof this.#migrate !== 'boolean') throw new TypeError('PostgresStore: options.migrate must be a boolean');
     const connectTimeout = numberOption(OWNER, 'connectTimeout', settings.connectTimeout, 2000, MILLISECONDS);
+    this.#connectTimeout = connectTimeout;
+    this.#channel = channelName(this.schema, this.table);
+    if (
+      settings.listenUrl !== undefined &&
+      (typeof settings.listenUrl !== 'string' || !POSTGRES_URL.test(settings.listenUrl))
+    ) {
+      throw new TypeError('PostgresStore: options.listenUrl must be a postgres:// URL');
+    }
     this.#queryTimeout = numberOption(OWNER, 'commandTimeout', settings.commandTimeout, 2000, MILLISECONDS);
 
     if (settings.client !== undefined) {
@@ -88,10 +117,11 @@ export class PostgresStore implements SecretStore {
       }
       this.#pool = settings.client;
       this.#ownsPool = false;
+      this.#listenUrl = settings.listenUrl;
       return;
     }
     const connectionString = settings.url ?? DEFAULT_URL;
-    if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
+    if (typeof connectionString !== 'string' || !POSTGRES_URL.test(connectionString)) {
       throw new TypeError('PostgresStore: options.url must be a postgres:// URL');
     }
     const max = numberOption(OWNER, 'max', settings.max, 10, { min: 1, integer: true });
@@ -106,6 +136,7 @@ export class PostgresStore implements SecretStore {
     // crash the process. The pool drops that connection and opens a new one on the next query.
     this.#pool.on('error', () => {});
     this.#ownsPool = true;
+    this.#listenUrl = settings.listenUrl ?? connectionString;
   }
 
   async get(clientKey: string): Promise<Installation | undefined> {
@@ -132,16 +163,23 @@ export class PostgresStore implements SecretStore {
     if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
       throw new TypeError('set: installation.clientKey must be a string');
     }
+    // Announced in the same statement, so that a write and its notification commit together.
     await this.#query(
       'write',
-      `INSERT INTO ${this.#qualified} (client_key, installation, updated_at) VALUES ($1, $2::jsonb, now())
+      this.#announced(
+        `INSERT INTO ${this.#qualified} (client_key, installation, updated_at) VALUES ($1, $2::jsonb, now())
        ON CONFLICT (client_key) DO UPDATE SET installation = EXCLUDED.installation, updated_at = EXCLUDED.updated_at`,
-      [installation.clientKey, JSON.stringify(installation)],
+        '$3',
+      ),
+      [installation.clientKey, JSON.stringify(installation), this.#channel],
     );
   }
 
   async delete(clientKey: string): Promise<void> {
-    await this.#query('delete', `DELETE FROM ${this.#qualified} WHERE client_key = $1`, [clientKey]);
+    await this.#query('delete', this.#announced(`DELETE FROM ${this.#qualified} WHERE client_key = $1`, '$2'), [
+      clientKey,
+      this.#channel,
+    ]);
   }
 
   /**
@@ -209,9 +247,22 @@ export class PostgresStore implements SecretStore {
     }
   }
 
-  /** Ends the pool this store created (a pool passed in stays open). */
+  /**
+   * LISTENs on this table's channel on a connection of its own (`listenUrl`), which every
+   * instance's set and delete notify in the same statement as the write; reconnects with backoff,
+   * calling `up()` on each (re)subscription and `down(error)` on a loss.
+   */
+  async watch(listener: StoreChangeListener): Promise<() => Promise<void>> {
+    this.#gate.assertOpen();
+    this.#feed ??= new ChangeFeed({ open: (deliver, lost) => this.#listen(deliver, lost) });
+    return this.#feed.subscribe(listener);
+  }
+
+  /** Ends the pool this store created (a pool passed in stays open) and the change feed. */
   async close(): Promise<void> {
-    if (!this.#gate.close() || !this.#ownsPool) return;
+    if (!this.#gate.close()) return;
+    await this.#feed?.close();
+    if (!this.#ownsPool) return;
     // Ending a connection waits for the server's goodbye, which a dead link never sends: bounded.
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
@@ -219,6 +270,82 @@ export class PostgresStore implements SecretStore {
     });
     await Promise.race([this.#pool.end().catch(() => {}), bound]);
     clearTimeout(timer);
+  }
+
+  /** `write` (which must RETURN nothing yet) and a pg_notify of each row it wrote, on the channel in `channel`. */
+  #announced(write: string, channel: string): string {
+    return `WITH written AS (${write} RETURNING client_key, installation->>'installationId' AS installation_id)
+      SELECT pg_notify(${channel}, payload) FROM (
+        SELECT json_build_object('clientKey', client_key, 'installationId', installation_id)::text AS payload FROM written
+      ) announced WHERE octet_length(payload) <= ${MAX_PAYLOAD}`;
+  }
+
+  async #listen(deliver: (change: StoreChange) => void, lost: (error: unknown) => void): Promise<FeedLink> {
+    this.#gate.assertOpen();
+    const connection = await this.#listenerConnection();
+    const { client } = connection;
+    let heartbeat: NodeJS.Timeout | undefined;
+    const fail = (error: unknown) => {
+      clearInterval(heartbeat);
+      lost(error);
+    };
+    client.on('error', fail);
+    client.on('end', () => fail(new Error('the PostgreSQL listener connection ended')));
+    client.on('notification', (message) => {
+      if (message.channel !== this.#channel || message.payload === undefined) return;
+      const change = parseChange(message.payload);
+      if (change !== undefined) deliver(change);
+    });
+    const query = (text: string) => client.query({ text, query_timeout: this.#queryTimeout } as pg.QueryConfig);
+    try {
+      await query(`LISTEN "${this.#channel}"`);
+    } catch (error) {
+      await connection.end();
+      throw error;
+    }
+    heartbeat = setInterval(() => {
+      query('SELECT 1').catch((error: unknown) => fail(error));
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    return {
+      end: async () => {
+        clearInterval(heartbeat);
+        client.removeAllListeners('notification');
+        await connection.end();
+      },
+    };
+  }
+
+  // Its own client from listenUrl; a pool passed in without one lends a connection for the feed.
+  async #listenerConnection(): Promise<{ client: pg.ClientBase; end(): Promise<void> }> {
+    if (this.#listenUrl === undefined) {
+      const client = await this.#pool.connect();
+      // Not reused by the pool afterwards: it holds a LISTEN.
+      return { client, end: async () => client.release(true) };
+    }
+    const client = new pg.Client({
+      connectionString: this.#listenUrl,
+      connectionTimeoutMillis: this.#connectTimeout,
+      keepAlive: true,
+    });
+    // Until the feed adds its own: a failed connect is also reported here.
+    client.on('error', () => {});
+    const end = async () => {
+      // Ending waits for the server's goodbye, which a cut link never sends: bounded.
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.#queryTimeout);
+      });
+      await Promise.race([client.end().catch(() => {}), bound]);
+      clearTimeout(timer);
+    };
+    try {
+      await client.connect();
+    } catch (error) {
+      await end();
+      throw error;
+    }
+    return { client, end };
   }
 
   async #query<Row extends pg.QueryResultRow>(
@@ -284,5 +411,24 @@ export class PostgresStore implements SecretStore {
       // A connection that failed mid-transaction is discarded rather than reused.
       client.release(broken);
     }
+  }
+}
+
+/** `<schema>.<table>`, or its first 46 characters and a hash where that is longer than an identifier. */
+function channelName(schema: string, table: string): string {
+  const name = `${schema}.${table}`;
+  if (name.length <= 63) return name;
+  return `${name.slice(0, 46)}~${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+}
+
+function parseChange(payload: string): StoreChange | undefined {
+  try {
+    const parsed = JSON.parse(payload) as { clientKey?: unknown; installationId?: unknown };
+    if (typeof parsed.clientKey !== 'string') return undefined;
+    return typeof parsed.installationId === 'string'
+      ? { clientKey: parsed.clientKey, installationId: parsed.installationId }
+      : { clientKey: parsed.clientKey };
+  } catch {
+    return undefined;
   }
 }

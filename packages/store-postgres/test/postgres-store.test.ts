@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { cachedStore, encryptedStore, SecretDecryptionError, StoreUnavailableError } from '@connect-jwt/core';
 import { PostgresStore } from '@connect-jwt/store-postgres';
 import {
+  changeFeedSuite,
   closedPort,
   linkFaultSuite,
   sampleInstallation,
@@ -45,6 +46,22 @@ linkFaultSuite('PostgresStore', {
       connectTimeout: 500,
       commandTimeout: fault === 'cut' ? 1000 : 500,
     }),
+});
+
+changeFeedSuite('PostgresStore', () => new PostgresStore({ url, schema, table: 'feed' }), {
+  linkFault: {
+    targetHost: target.hostname,
+    targetPort,
+    // Only the listener goes through the proxy (listenUrl): the cut is the feed's alone.
+    createStore: (address) =>
+      new PostgresStore({ url, listenUrl: urlThrough(address), schema, table: 'feed', connectTimeout: 500 }),
+  },
+});
+changeFeedSuite('PostgresStore (a pool passed in lends the listener connection)', () => {
+  const pool = new pg.Pool({ connectionString: url, max: 3 });
+  const store = new PostgresStore({ client: pool, schema, table: 'feed' });
+  const close = store.close.bind(store);
+  return Object.assign(store, { close: async () => (await close(), await pool.end()) });
 });
 
 describe('PostgresStore', () => {

@@ -1,3 +1,5 @@
+export type { ChangeFeedSuiteOptions, WatchedStore } from './change-feed-suite.js';
+export { changeFeedSuite } from './change-feed-suite.js';
 export { eventually } from './eventually.js';
 export type { LinkFault, LinkFaultSuiteOptions } from './link-fault-suite.js';
 export { linkFaultSuite } from './link-fault-suite.js';
