@@ -61,7 +61,12 @@ changeFeedSuite('PostgresStore (a pool passed in lends the listener connection)'
   const pool = new pg.Pool({ connectionString: url, max: 3 });
   const store = new PostgresStore({ client: pool, schema, table: 'feed' });
   const close = store.close.bind(store);
-  return Object.assign(store, { close: async () => (await close(), await pool.end()) });
+  return Object.assign(store, {
+    close: async () => {
+      await close();
+      await pool.end();
+    },
+  });
 });
 
 describe('PostgresStore', () => {
