@@ -1,7 +1,9 @@
-import type { Installation, SecretStore } from '@connect-jwt/core';
+import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '@connect-jwt/core';
 import {
   assertRememberArguments,
   assertRememberKey,
+  ChangeFeed,
+  type FeedLink,
   identifierOption,
   installationIdSpellings,
   numberOption,
@@ -23,6 +25,8 @@ export interface SqliteStoreOptions {
   table?: string;
   /** How long (ms) a write waits for another process's lock before failing; default 2000. */
   busyTimeout?: number;
+  /** How often (ms) `watch()` looks for writes by any process sharing the file; default 100. */
+  pollInterval?: number;
 }
 
 const DEFAULT_FILENAME = 'connect-jwt.sqlite';
@@ -30,7 +34,7 @@ const DEFAULT_TABLE = 'connect_jwt_installations';
 const OWNER = 'SqliteStore';
 const OPTIONS = {
   fromString: 'filename',
-  known: { filename: true, client: true, table: true, busyTimeout: true },
+  known: { filename: true, client: true, table: true, busyTimeout: true, pollInterval: true },
 } as const;
 // The same expression in the index and the query, so SQLite uses the index.
 const INSTALLATION_ID = "(CASE WHEN json_valid(installation) THEN json_extract(installation, '$.installationId') END)";
@@ -45,7 +49,19 @@ interface Statements {
   replaceRemembered: Database.Statement<[string, string, number]>;
   forget: Database.Statement<[string]>;
   sweep: Database.Statement<[number]>;
+  lastChange: Database.Statement<[], { last: number | null; first: number | null }>;
+  changesSince: Database.Statement<[number], ChangeRow>;
 }
+
+interface ChangeRow {
+  seq: number;
+  client_key: string;
+  installation_id: string | null;
+}
+
+// Rows kept in the changes table: a watcher that falls further behind than this (a process
+// paused for a long time) sees the gap and resubscribes, which makes its cache start afresh.
+const CHANGES_KEPT = 1000;
 
 /**
  * Installations in a SQLite file (WAL mode): the embedded, persistent store for an add-on on one
@@ -61,6 +77,8 @@ export class SqliteStore implements SecretStore {
   #statements: Statements | undefined;
   readonly #gate = new StoreGate('the SQLite store');
   #rememberCalls = 0;
+  readonly #pollInterval: number;
+  #feed: ChangeFeed | undefined;
 
   constructor(options: string | SqliteStoreOptions = {}) {
     const settings = storeOptions<SqliteStoreOptions>(OWNER, options, OPTIONS);
@@ -75,6 +93,10 @@ export class SqliteStore implements SecretStore {
     this.#busyTimeout = numberOption(OWNER, 'busyTimeout', settings.busyTimeout, 2000, {
       min: 0,
       integer: true,
+      unit: 'milliseconds',
+    });
+    this.#pollInterval = numberOption(OWNER, 'pollInterval', settings.pollInterval, 100, {
+      min: 1,
       unit: 'milliseconds',
     });
     this.#database = settings.client;
@@ -149,12 +171,57 @@ export class SqliteStore implements SecretStore {
     if (++this.#rememberCalls % 100 === 0) statements.sweep.run(now);
   }
 
-  /** Closes the database file (unless it was passed in); the store cannot be used afterwards. */
+  /**
+   * Polls `<table>_changes`, which triggers on the table fill in the same transaction as each
+   * write, whichever process made it: every `pollInterval` ms, one indexed read of the rows after
+   * the last one seen (measured at about 8 µs when there is none, so 100 ms costs ~0.01% of a core).
+   */
+  async watch(listener: StoreChangeListener): Promise<() => Promise<void>> {
+    this.#gate.assertOpen();
+    this.#feed ??= new ChangeFeed({ open: async (deliver, lost) => this.#poll(deliver, lost) });
+    return this.#feed.subscribe(listener);
+  }
+
+  /** Closes the database file (unless it was passed in) and the change feed; the store cannot be used afterwards. */
   async close(): Promise<void> {
     if (!this.#gate.close()) return;
+    await this.#feed?.close();
     this.#statements = undefined;
     if (this.#ownsDatabase) this.#database?.close();
     this.#database = undefined;
+  }
+
+  #poll(deliver: (change: StoreChange) => void, lost: (error: unknown) => void): FeedLink {
+    let last = this.#run('watch', (statements) => statements.lastChange.get()?.last ?? 0);
+    const timer = setInterval(() => {
+      try {
+        this.#run('watch', (statements) => {
+          for (;;) {
+            const rows = statements.changesSince.all(last);
+            const first = rows[0];
+            if (first === undefined) return;
+            if (first.seq > last + 1 && (statements.lastChange.get()?.first ?? 0) > last + 1) {
+              throw new Error(`more than ${CHANGES_KEPT} writes happened since the last poll`);
+            }
+            for (const row of rows) {
+              last = row.seq;
+              deliver(
+                row.installation_id === null
+                  ? { clientKey: row.client_key }
+                  : { clientKey: row.client_key, installationId: row.installation_id },
+              );
+            }
+            if (rows.length < CHANGES_KEPT) return;
+          }
+        });
+      } catch (error) {
+        clearInterval(timer);
+        lost(error);
+      }
+    }, this.#pollInterval);
+    // The file is local: nothing to keep the process alive for.
+    timer.unref();
+    return { end: () => clearInterval(timer) };
   }
 
   #run<T>(operation: string, action: (statements: Statements) => T): T {
@@ -201,6 +268,30 @@ export class SqliteStore implements SecretStore {
         expires_at INTEGER NOT NULL
       )`,
     );
+    // Every write, by any process (or tool) on the file, leaves a row here in its own transaction:
+    // what watch() polls. Only the newest rows are kept.
+    const changes = `"${this.table.slice(0, 52)}_changes"`;
+    database.exec(
+      `CREATE TABLE IF NOT EXISTS ${changes} (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_key TEXT NOT NULL,
+        installation_id TEXT
+      )`,
+    );
+    const record = (row: 'NEW' | 'OLD') =>
+      `INSERT INTO ${changes} (client_key, installation_id) VALUES (${row}.client_key,
+         CASE WHEN json_valid(${row}.installation) THEN json_extract(${row}.installation, '$.installationId') END);
+       DELETE FROM ${changes} WHERE seq <= (SELECT max(seq) FROM ${changes}) - ${CHANGES_KEPT};`;
+    for (const [event, row, name] of [
+      ['INSERT', 'NEW', 'inserted'],
+      ['UPDATE', 'NEW', 'updated'],
+      ['DELETE', 'OLD', 'deleted'],
+    ] as const) {
+      database.exec(
+        `CREATE TRIGGER IF NOT EXISTS "${this.table.slice(0, 48)}_${name}" AFTER ${event} ON ${table}
+         BEGIN ${record(row)} END`,
+      );
+    }
     this.#statements = {
       get: database.prepare(`SELECT installation FROM ${table} WHERE client_key = ?`),
       byInstallationId: database.prepare(
@@ -225,6 +316,10 @@ export class SqliteStore implements SecretStore {
       ),
       forget: database.prepare(`DELETE FROM ${remembered} WHERE key = ?`),
       sweep: database.prepare(`DELETE FROM ${remembered} WHERE expires_at <= ?`),
+      lastChange: database.prepare(`SELECT max(seq) AS last, min(seq) AS first FROM ${changes}`),
+      changesSince: database.prepare(
+        `SELECT seq, client_key, installation_id FROM ${changes} WHERE seq > ? ORDER BY seq LIMIT ${CHANGES_KEPT}`,
+      ),
     };
     return this.#statements;
   }

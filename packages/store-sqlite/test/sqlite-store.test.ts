@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJwt, encryptedStore, SecretDecryptionError, verifyRequest } from '@connect-jwt/core';
 import { SqliteStore } from '@connect-jwt/store-sqlite';
-import { sampleInstallation, storeSuite } from '@connect-jwt/store-test-suite';
+import { changeFeedSuite, sampleInstallation, storeSuite } from '@connect-jwt/store-test-suite';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -14,6 +14,8 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 const file = join(directory, 'suite.sqlite');
 storeSuite('SqliteStore (file)', () => new SqliteStore(file));
 storeSuite('SqliteStore (:memory:)', () => new SqliteStore(':memory:'), { sharedStorage: false });
+// Two instances on one real file: two connections, as two processes would have.
+changeFeedSuite('SqliteStore (file)', () => new SqliteStore(join(directory, 'feed.sqlite')));
 
 describe('SqliteStore', () => {
   it('persists across a close and a reopen of the file, in WAL mode', async () => {
