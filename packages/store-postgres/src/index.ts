@@ -336,8 +336,16 @@ export class PostgresStore implements SecretStore {
       const bound = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, this.#queryTimeout);
       });
-      await Promise.race([client.end().catch(() => {}), bound]);
+      const ended = await Promise.race([
+        client.end().then(
+          () => true,
+          () => true,
+        ),
+        bound.then(() => false),
+      ]);
       clearTimeout(timer);
+      // Not even a goodbye sent: the socket goes, rather than staying open on a dead link.
+      if (!ended) client.connection.stream.destroy();
     };
     try {
       await client.connect();

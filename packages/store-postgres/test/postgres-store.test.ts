@@ -54,7 +54,15 @@ changeFeedSuite('PostgresStore', () => new PostgresStore({ url, schema, table: '
     targetPort,
     // Only the listener goes through the proxy (listenUrl): the cut is the feed's alone.
     createStore: (address) =>
-      new PostgresStore({ url, listenUrl: urlThrough(address), schema, table: 'feed', connectTimeout: 500 }),
+      new PostgresStore({
+        url,
+        listenUrl: urlThrough(address),
+        schema,
+        table: 'feed',
+        connectTimeout: 500,
+        commandTimeout: 500,
+      }),
+    halfOpen: true,
   },
 });
 changeFeedSuite('PostgresStore (a pool passed in lends the listener connection)', () => {

@@ -16,6 +16,11 @@ export interface ChangeFeedSuiteOptions {
     targetHost: string;
     targetPort: number;
     createStore(proxyAddress: string): WatchedStore | Promise<WatchedStore>;
+    /**
+     * Also test a link that goes silent without closing (half-open), for a store whose feed probes
+     * its link (a heartbeat); give `createStore` short timeouts, since the test waits for them.
+     */
+    halfOpen?: boolean;
   };
 }
 
@@ -175,6 +180,27 @@ export function changeFeedSuite(
         await writer.set(sampleInstallation(clientKey));
         expect(await recording.changeFor(clientKey, since)).toEqual({ clientKey });
       }, 60_000);
+
+      if (linkFault.halfOpen === true) {
+        it('a listener link that goes silent (half-open) is noticed, reported down, and up again on a new link', async () => {
+          const proxy = new TcpProxy({ targetHost: linkFault.targetHost, targetPort: linkFault.targetPort });
+          await proxy.start();
+          cleanups.push(() => proxy.close());
+          const writer = await open();
+          const watched = await open(() => linkFault.createStore(proxy.address));
+          const { recording } = await watching(watched);
+
+          proxy.stall();
+          await eventually(async () => expect(recording.events.at(-1)).toBe('down'), { within: 30_000 });
+          await proxy.restore();
+          await eventually(async () => expect(recording.events.at(-1)).toBe('up'), { within: 20_000 });
+
+          const clientKey = uniqueClientKey('feed-after-stall');
+          const since = Date.now();
+          await writer.set(sampleInstallation(clientKey));
+          expect(await recording.changeFor(clientKey, since)).toEqual({ clientKey });
+        }, 60_000);
+      }
     }
   });
 }
