@@ -92,6 +92,16 @@ export function changeFeedSuite(
       return { recording, unsubscribe };
     };
 
+    /** A writer on the backend, and a watched store whose feed goes through a fresh proxy. */
+    const watchedThroughProxy = async (linkFault: NonNullable<ChangeFeedSuiteOptions['linkFault']>) => {
+      const proxy = new TcpProxy({ targetHost: linkFault.targetHost, targetPort: linkFault.targetPort });
+      await proxy.start();
+      cleanups.push(() => proxy.close());
+      const writer = await open();
+      const { recording } = await watching(await open(() => linkFault.createStore(proxy.address)));
+      return { proxy, writer, recording };
+    };
+
     afterEach(async () => {
       for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => {});
       await Promise.allSettled(opened.splice(0).map((store) => store.close?.()));
@@ -161,12 +171,7 @@ export function changeFeedSuite(
     const linkFault = options.linkFault;
     if (linkFault !== undefined) {
       it('a cut listener link is reported down, then up again when it returns, and delivers again', async () => {
-        const proxy = new TcpProxy({ targetHost: linkFault.targetHost, targetPort: linkFault.targetPort });
-        await proxy.start();
-        cleanups.push(() => proxy.close());
-        const writer = await open();
-        const watched = await open(() => linkFault.createStore(proxy.address));
-        const { recording } = await watching(watched);
+        const { proxy, writer, recording } = await watchedThroughProxy(linkFault);
         expect(proxy.connections).toBeGreaterThan(0);
 
         await proxy.cut();
@@ -183,12 +188,7 @@ export function changeFeedSuite(
 
       if (linkFault.halfOpen === true) {
         it('a listener link that goes silent (half-open) is noticed, reported down, and up again on a new link', async () => {
-          const proxy = new TcpProxy({ targetHost: linkFault.targetHost, targetPort: linkFault.targetPort });
-          await proxy.start();
-          cleanups.push(() => proxy.close());
-          const writer = await open();
-          const watched = await open(() => linkFault.createStore(proxy.address));
-          const { recording } = await watching(watched);
+          const { proxy, writer, recording } = await watchedThroughProxy(linkFault);
 
           proxy.stall();
           await eventually(async () => expect(recording.events.at(-1)).toBe('down'), { within: 30_000 });
