@@ -18,9 +18,9 @@ export interface RedisLikeClient {
   off(event: 'ready', listener: () => void): unknown;
 }
 
-/** The `SET` options rememberOnce sends (`NX PX`), in node-redis 5 form. */
+/** The `SET` options rememberOnce (`NX PX`) and remember (`PX`) send, in node-redis 5 form. */
 export interface RedisSetOptions {
-  condition: 'NX';
+  condition?: 'NX';
   expiration: { type: 'PX'; value: number };
 }
 
@@ -87,7 +87,7 @@ export class RedisStore implements SecretStore {
   }
 
   async get(clientKey: string): Promise<Installation | undefined> {
-    const json = await this.#command('read', () => this.#client.get(this.prefix + clientKey));
+    const json = await this.#command('read the installation', () => this.#client.get(this.prefix + clientKey));
     if (json === null || json === undefined) return undefined;
     try {
       return JSON.parse(String(json)) as Installation;
@@ -101,7 +101,9 @@ export class RedisStore implements SecretStore {
    * reinstall moved the id, a delete raced a write): the record itself decides.
    */
   async getByInstallationId(installationId: string): Promise<Installation | undefined> {
-    const clientKey = await this.#command('read', () => this.#client.get(this.#indexKey(installationId)));
+    const clientKey = await this.#command('read the installation', () =>
+      this.#client.get(this.#indexKey(installationId)),
+    );
     if (clientKey === null || clientKey === undefined) return undefined;
     const installation = await this.get(String(clientKey));
     return installation !== undefined && sameInstallation(installation.installationId, installationId)
@@ -114,23 +116,25 @@ export class RedisStore implements SecretStore {
       throw new TypeError('set: installation.clientKey must be a string');
     }
     const json = JSON.stringify(installation);
-    await this.#command('write', () => this.#client.set(this.prefix + installation.clientKey, json));
+    await this.#command('write the installation', () => this.#client.set(this.prefix + installation.clientKey, json));
     // Written after the record, so the index never points at a record that is not there yet.
     const installationId = installation.installationId;
     if (typeof installationId === 'string' && installationId !== '') {
-      await this.#command('write', () => this.#client.set(this.#indexKey(installationId), installation.clientKey));
+      await this.#command('write the installation', () =>
+        this.#client.set(this.#indexKey(installationId), installation.clientKey),
+      );
     }
   }
 
   async delete(clientKey: string): Promise<void> {
     const installationId = (await this.get(clientKey))?.installationId;
-    await this.#command('delete', () => this.#client.del(this.prefix + clientKey));
+    await this.#command('delete the installation', () => this.#client.del(this.prefix + clientKey));
     if (typeof installationId === 'string' && installationId !== '') {
       const indexKey = this.#indexKey(installationId);
       // Another installation may have taken the id over since: its index entry stays.
-      const owner = await this.#command('delete', () => this.#client.get(indexKey));
+      const owner = await this.#command('delete the installation', () => this.#client.get(indexKey));
       if (owner !== null && String(owner) === clientKey)
-        await this.#command('delete', () => this.#client.del(indexKey));
+        await this.#command('delete the installation', () => this.#client.del(indexKey));
     }
   }
 
@@ -138,25 +142,49 @@ export class RedisStore implements SecretStore {
     return `${this.prefix}by-installation-id:${bareInstallationId(installationId)}`;
   }
 
+  // A clientKey cannot hold a NUL, so no installation key can collide with a remembered value's.
+  #valueKey(key: string): string {
+    return `${this.prefix}\0remembered:${key}`;
+  }
+
   /**
    * `SET NX PX`, then the value that won: one atomic write, shared by every process on the server.
-   * Kept under `<prefix>\0remembered:<key>`: a clientKey cannot hold a NUL, so no installation
-   * key can collide with it.
+   * Kept under `<prefix>\0remembered:<key>`, where remember, recall and forget find it too.
    */
   async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
     assertRememberArguments(key, value, ttlMs);
-    const name = `${this.prefix}\0remembered:${key}`;
+    const name = this.#valueKey(key);
     const ttl = Math.ceil(ttlMs);
     // A held value that expires between the SET and the GET is gone: try the SET again.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const stored = await this.#command('remember', () =>
+      const stored = await this.#command('remember the value', () =>
         this.#client.set(name, value, { condition: 'NX', expiration: { type: 'PX', value: ttl } }),
       );
       if (stored !== null && stored !== undefined) return value;
-      const held = await this.#command('read', () => this.#client.get(name));
+      const held = await this.#command('read the remembered value', () => this.#client.get(name));
       if (held !== null && held !== undefined) return String(held);
     }
     throw new StoreUnavailableError('Redis kept a remembered value neither set nor readable');
+  }
+
+  /** `SET PX`, replacing any value (rememberOnce's included): the key's last writer wins. */
+  async remember(key: string, value: string, ttlMs: number): Promise<void> {
+    checkValueArguments('remember', key, value, ttlMs);
+    const ttl = Math.ceil(ttlMs);
+    await this.#command('remember the value', () =>
+      this.#client.set(this.#valueKey(key), value, { expiration: { type: 'PX', value: ttl } }),
+    );
+  }
+
+  async recall(key: string): Promise<string | undefined> {
+    checkValueArguments('recall', key);
+    const held = await this.#command('read the remembered value', () => this.#client.get(this.#valueKey(key)));
+    return held === null || held === undefined ? undefined : String(held);
+  }
+
+  async forget(key: string): Promise<void> {
+    checkValueArguments('forget', key);
+    await this.#command('forget the value', () => this.#client.del(this.#valueKey(key)));
   }
 
   /** Disconnects the client this store created (a client passed in stays open). */
@@ -187,7 +215,7 @@ export class RedisStore implements SecretStore {
       return await this.#withDeadline(send());
     } catch (cause) {
       if (cause instanceof StoreUnavailableError) throw cause;
-      throw new StoreUnavailableError(`Redis could not ${operation} the installation`, { cause });
+      throw new StoreUnavailableError(`Redis could not ${operation}`, { cause });
     }
   }
 
@@ -281,4 +309,14 @@ function checkTimeout(value: number | undefined, name: string): number {
     throw new TypeError(`RedisStore: options.${name} must be a positive number of milliseconds`);
   }
   return value;
+}
+
+// The same checks as rememberOnce's, named after the call that got them wrong.
+function checkValueArguments(operation: string, key: unknown, value?: unknown, ttlMs?: unknown): void {
+  if (typeof key !== 'string' || key === '') throw new TypeError(`${operation}: key must be a non-empty string`);
+  if (operation !== 'remember') return;
+  if (typeof value !== 'string') throw new TypeError(`${operation}: value must be a string`);
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 1) {
+    throw new TypeError(`${operation}: ttlMs must be a positive number of milliseconds`);
+  }
 }
