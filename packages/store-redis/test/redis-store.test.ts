@@ -11,6 +11,7 @@ import {
 } from '@connect-jwt/store-test-suite';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { feedFaultSuite, feedSuite } from './support/feed-suite.js';
 import { valuesSuite } from './support/values-suite.js';
 
 // A real server: the tests fail (they do not skip) when it is not running.
@@ -43,6 +44,13 @@ storeSuite('cachedStore(encryptedStore(RedisStore))', () =>
   cachedStore(encryptedStore(new RedisStore({ url, prefix: `${prefix}enc:` }), Buffer.alloc(32, 7))),
 );
 valuesSuite('RedisStore', () => new RedisStore({ url, prefix }));
+feedSuite('RedisStore', () => new RedisStore({ url, prefix }));
+feedFaultSuite('RedisStore', {
+  targets: [{ host: target.hostname, port: Number(target.port || 6379) }],
+  throughProxies: (proxies) =>
+    new RedisStore({ url: `redis://${[...proxies.values()][0]}`, connectTimeout: 500, commandTimeout: 500, prefix }),
+  direct: () => new RedisStore({ url, prefix }),
+});
 linkFaultSuite('RedisStore', {
   targetHost: target.hostname,
   targetPort: Number(target.port || 6379),
