@@ -3,10 +3,13 @@ import {
   bareInstallationId,
   type Installation,
   type SecretStore,
+  type StoreChangeListener,
   StoreUnavailableError,
   sameInstallation,
 } from '@connect-jwt/core';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, createCluster, type RedisClientType } from 'redis';
+import { ChangeFeed, changeMessage, type FeedConnection } from './change-feed.js';
+import { type ClusterAddress, isClusterUrl, parseClusterUrl } from './cluster-url.js';
 
 /** The subset of a node-redis client this store uses, so any client flavour (RESP2/3, modules) fits. */
 export interface RedisLikeClient {
@@ -14,21 +17,68 @@ export interface RedisLikeClient {
   get(key: string): Promise<unknown>;
   set(key: string, value: string, options?: RedisSetOptions): Promise<unknown>;
   del(key: string): Promise<unknown>;
+  /** Writes and announces a change in one step (the store's Lua scripts). */
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** A new client with the same options: the change feed's own connection. */
+  duplicate(): unknown;
   on(event: 'ready', listener: () => void): unknown;
   off(event: 'ready', listener: () => void): unknown;
 }
 
-/** The `SET` options rememberOnce sends (`NX PX`), in node-redis 5 form. */
+/** The subset of a node-redis cluster client (`createCluster()`) this store uses. */
+export interface RedisLikeCluster {
+  /** True from `connect()` on; the cluster is usable once it has found its masters too. */
+  readonly isOpen: boolean;
+  readonly masters: readonly unknown[];
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string, options?: RedisSetOptions): Promise<unknown>;
+  del(key: string): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** The client of one master: the change feed subscribes on a duplicate of it. */
+  nodeClient(node: never): Promise<{ duplicate(): unknown }>;
+  on(event: 'connect', listener: () => void): unknown;
+  off(event: 'connect', listener: () => void): unknown;
+}
+
+/** The `SET` options rememberOnce (`NX PX`) and remember (`PX`) send, in node-redis 5 form. */
 export interface RedisSetOptions {
-  condition: 'NX';
+  condition?: 'NX';
   expiration: { type: 'PX'; value: number };
 }
 
+/** A node of a Redis Cluster, as `host:port`, a `redis://` / `rediss://` URL, or `{ host, port }`. */
+export type RedisClusterNode = string | { host: string; port: number };
+
+/** Where the store finds a Redis Cluster; the client discovers the other nodes and follows resharding. */
+export interface RedisClusterSettings {
+  /**
+   * Some of the cluster's nodes (one that answers is enough). Credentials and TLS (`rediss://`)
+   * given in the first URL apply to every node.
+   */
+  rootNodes: readonly RedisClusterNode[];
+  /**
+   * Where to reach a node that announces itself as `host:port` (NAT, containers, a proxy):
+   * a map or a function from that address to `{ host, port }`.
+   */
+  nodeAddressMap?:
+    | Readonly<Record<string, { host: string; port: number }>>
+    | ((address: string) => { host: string; port: number } | undefined);
+}
+
 export interface RedisStoreOptions {
-  /** `redis://[[user]:password@]host[:port][/db]`; default `redis://127.0.0.1:6379`. */
+  /**
+   * `redis://[[user]:password@]host[:port][/db]` (one server), or
+   * `redis+cluster://[[user]:password@]host:port[,host:port…]` (a cluster; `rediss` for TLS);
+   * default `redis://127.0.0.1:6379`.
+   */
   url?: string;
-  /** A connected client the caller owns: the store neither connects nor closes it. */
-  client?: RedisLikeClient | RedisClientType;
+  /** A Redis Cluster (instead of `url`). */
+  cluster?: RedisClusterSettings;
+  /**
+   * A client the caller owns, from `createClient()` or `createCluster()`: the store neither connects
+   * nor closes it (the change feed uses a duplicate of it, which the store does close).
+   */
+  client?: RedisLikeClient | RedisClientType | RedisLikeCluster;
   /** Prepended to the clientKey to make the Redis key; default `connect-jwt:installation:`. */
   prefix?: string;
   /** How long (ms) an operation waits for a (re)connection before failing; default 2000. */
@@ -39,22 +89,62 @@ export interface RedisStoreOptions {
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 const DEFAULT_PREFIX = 'connect-jwt:installation:';
+const KNOWN_OPTIONS = ['url', 'cluster', 'client', 'prefix', 'connectTimeout', 'commandTimeout'];
+
+// The write and its announcement in one atomic step on the node that holds the key: no process
+// can see the record change without its change being on the feed, and a cluster needs no second
+// node for it (a PUBLISH on any node reaches the subscribers of every node).
+const SET_AND_ANNOUNCE = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('PUBLISH', ARGV[2], ARGV[3])";
+const DELETE_AND_ANNOUNCE = "redis.call('DEL', KEYS[1]) return redis.call('PUBLISH', ARGV[1], ARGV[2])";
+
+/** The commands the store sends, the same on a single-server client and a cluster client. */
+interface Commands {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string, options?: RedisSetOptions): Promise<unknown>;
+  del(key: string): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  on(event: string, listener: () => void): unknown;
+  off(event: string, listener: () => void): unknown;
+}
+
+/** What the store needs of a cluster client beyond its commands. */
+interface ClusterClient extends Commands {
+  readonly isOpen: boolean;
+  readonly masters: readonly unknown[];
+  nodeClient(node: unknown): Promise<{ duplicate(): unknown }>;
+}
+
+/** A client this store created, and so connects and closes. */
+interface OwnedClient {
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  close(): Promise<unknown>;
+  destroy(): void;
+}
+
+type Connection = { kind: 'server'; address: string } | { kind: 'cluster'; address: ClusterAddress };
 
 /**
- * Installations in Redis, one string key per installation (`<prefix><clientKey>`, the record as
- * JSON), so any number of add-on processes share them. The client reconnects by itself; while it
- * is disconnected, calls fail fast with StoreUnavailableError instead of queueing.
+ * Installations in Redis (one server or a cluster), one string key per installation
+ * (`<prefix><clientKey>`, the record as JSON), so any number of add-on processes share them. The
+ * client reconnects by itself; while it is disconnected, calls fail fast with
+ * StoreUnavailableError instead of queueing. Every write is announced on the `<prefix>changes`
+ * channel, which `watch` subscribes to.
  */
 export class RedisStore implements SecretStore {
   readonly prefix: string;
-  #client: RedisLikeClient;
-  #owned: RedisClientType | undefined;
-  readonly #url: string | undefined;
+  #client: Commands;
+  readonly #kind: 'server' | 'cluster';
+  #owned: OwnedClient | undefined;
+  readonly #connection: Connection | undefined;
+  readonly #nodeAddressMap: RedisClusterSettings['nodeAddressMap'];
   readonly #connectTimeout: number;
   readonly #commandTimeout: number;
   #connecting: Promise<unknown> | undefined;
   #readyWait: Promise<void> | undefined;
   #lastError: unknown;
+  #misrouted: StoreUnavailableError | undefined;
+  readonly #feeds = new Set<ChangeFeed>();
   #closed = false;
 
   constructor(options: string | RedisStoreOptions = {}) {
@@ -62,32 +152,51 @@ export class RedisStore implements SecretStore {
     if (settings === null || typeof settings !== 'object') {
       throw new TypeError('RedisStore: options must be a URL or an options object');
     }
+    const unknown = Object.keys(settings).filter((key) => !KNOWN_OPTIONS.includes(key));
+    if (unknown.length > 0) {
+      throw new TypeError(`RedisStore: unknown option ${unknown.join(', ')} (known: ${KNOWN_OPTIONS.join(', ')})`);
+    }
     this.prefix = settings.prefix ?? DEFAULT_PREFIX;
     if (typeof this.prefix !== 'string') throw new TypeError('RedisStore: options.prefix must be a string');
     this.#connectTimeout = checkTimeout(settings.connectTimeout, 'connectTimeout');
     this.#commandTimeout = checkTimeout(settings.commandTimeout, 'commandTimeout');
+    const given = (['url', 'cluster', 'client'] as const).filter((key) => settings[key] !== undefined);
+    if (given.length > 1) throw new TypeError(`RedisStore: give one of options.url, options.cluster, options.client`);
 
     if (settings.client !== undefined) {
-      const client = settings.client as Partial<RedisLikeClient> | null;
+      const client = settings.client as Partial<Commands & ClusterClient & RedisLikeClient> | null;
       if (!client || typeof client.get !== 'function' || typeof client.on !== 'function') {
-        throw new TypeError('RedisStore: options.client must be a node-redis client');
+        throw new TypeError('RedisStore: options.client must be a node-redis client or cluster');
       }
-      if (settings.url !== undefined) throw new TypeError('RedisStore: give options.url or options.client, not both');
-      this.#client = settings.client as RedisLikeClient;
-      this.#url = undefined;
+      // A cluster client has no isReady (its node clients each have theirs) but knows its masters.
+      this.#kind = 'isReady' in client ? 'server' : 'masters' in client ? 'cluster' : 'server';
+      this.#client = settings.client as unknown as Commands;
+      this.#connection = undefined;
       return;
     }
-    const url = settings.url ?? DEFAULT_URL;
-    if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
-      throw new TypeError('RedisStore: options.url must be a redis:// or rediss:// URL');
+    if (settings.cluster !== undefined) {
+      this.#connection = { kind: 'cluster', address: clusterAddress(settings.cluster) };
+      this.#nodeAddressMap = checkNodeAddressMap(settings.cluster.nodeAddressMap);
+    } else {
+      const url = settings.url ?? DEFAULT_URL;
+      if (typeof url === 'string' && isClusterUrl(url)) {
+        this.#connection = { kind: 'cluster', address: parseClusterUrl(url) };
+      } else if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
+        throw new TypeError(
+          'RedisStore: options.url must be a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL',
+        );
+      } else {
+        this.#connection = { kind: 'server', address: url };
+      }
     }
-    this.#url = url;
-    this.#owned = this.#createClient();
-    this.#client = this.#owned as unknown as RedisLikeClient;
+    this.#kind = this.#connection.kind;
+    const owned = this.#createClient();
+    this.#owned = owned;
+    this.#client = owned as unknown as Commands;
   }
 
   async get(clientKey: string): Promise<Installation | undefined> {
-    const json = await this.#command('read', () => this.#client.get(this.prefix + clientKey));
+    const json = await this.#command('read the installation', () => this.#client.get(this.prefix + clientKey));
     if (json === null || json === undefined) return undefined;
     try {
       return JSON.parse(String(json)) as Installation;
@@ -97,11 +206,14 @@ export class RedisStore implements SecretStore {
   }
 
   /**
-   * Follows the `<prefix>by-installation-id:<uuid>` index to the record. The index may be stale (a
-   * reinstall moved the id, a delete raced a write): the record itself decides.
+   * Follows the `<prefix>by-installation-id:<uuid>` index to the record: two reads, not one step, so
+   * the two keys may sit on different cluster nodes. The index may be stale (a reinstall moved the
+   * id, a delete raced a write): the record itself decides.
    */
   async getByInstallationId(installationId: string): Promise<Installation | undefined> {
-    const clientKey = await this.#command('read', () => this.#client.get(this.#indexKey(installationId)));
+    const clientKey = await this.#command('read the installation', () =>
+      this.#client.get(this.#indexKey(installationId)),
+    );
     if (clientKey === null || clientKey === undefined) return undefined;
     const installation = await this.get(String(clientKey));
     return installation !== undefined && sameInstallation(installation.installationId, installationId)
@@ -113,60 +225,141 @@ export class RedisStore implements SecretStore {
     if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
       throw new TypeError('set: installation.clientKey must be a string');
     }
+    const { clientKey, installationId } = installation;
     const json = JSON.stringify(installation);
-    await this.#command('write', () => this.#client.set(this.prefix + installation.clientKey, json));
-    // Written after the record, so the index never points at a record that is not there yet.
-    const installationId = installation.installationId;
+    // The index first: until the record names the id, the lookup ignores it (the record decides),
+    // and once the change is announced, both are in place for whoever reads again on hearing it.
     if (typeof installationId === 'string' && installationId !== '') {
-      await this.#command('write', () => this.#client.set(this.#indexKey(installationId), installation.clientKey));
+      await this.#command('write the installation', () => this.#client.set(this.#indexKey(installationId), clientKey));
     }
+    await this.#command('write the installation', () =>
+      this.#client.eval(SET_AND_ANNOUNCE, {
+        keys: [this.prefix + clientKey],
+        arguments: [json, this.#channel, changeMessage(clientKey, installationId)],
+      }),
+    );
   }
 
   async delete(clientKey: string): Promise<void> {
     const installationId = (await this.get(clientKey))?.installationId;
-    await this.#command('delete', () => this.#client.del(this.prefix + clientKey));
+    await this.#command('delete the installation', () =>
+      this.#client.eval(DELETE_AND_ANNOUNCE, {
+        keys: [this.prefix + clientKey],
+        arguments: [this.#channel, changeMessage(clientKey, installationId)],
+      }),
+    );
     if (typeof installationId === 'string' && installationId !== '') {
       const indexKey = this.#indexKey(installationId);
       // Another installation may have taken the id over since: its index entry stays.
-      const owner = await this.#command('delete', () => this.#client.get(indexKey));
+      const owner = await this.#command('delete the installation', () => this.#client.get(indexKey));
       if (owner !== null && String(owner) === clientKey)
-        await this.#command('delete', () => this.#client.del(indexKey));
+        await this.#command('delete the installation', () => this.#client.del(indexKey));
     }
+  }
+
+  /**
+   * Subscribes to `<prefix>changes`, where every set and delete through any RedisStore with this
+   * prefix is published, on a connection of its own (a duplicate of the client; on a cluster, of
+   * one master's: a PUBLISH reaches every node's subscribers). `up()` on every (re)subscription,
+   * `down(error)` when the connection is lost; it reconnects by itself until unsubscribed or closed.
+   */
+  async watch(listener: StoreChangeListener): Promise<() => Promise<void>> {
+    if (
+      listener === null ||
+      typeof listener !== 'object' ||
+      typeof listener.change !== 'function' ||
+      typeof listener.up !== 'function' ||
+      typeof listener.down !== 'function'
+    ) {
+      throw new TypeError('watch: listener must have change, up and down functions');
+    }
+    if (this.#closed) throw new StoreUnavailableError('the Redis store has been closed');
+    const feed = new ChangeFeed(() => this.#feedConnection(), this.#channel, listener, 1000);
+    this.#feeds.add(feed);
+    await feed.start();
+    return async () => {
+      this.#feeds.delete(feed);
+      await feed.stop();
+    };
+  }
+
+  get #channel(): string {
+    return `${this.prefix}changes`;
+  }
+
+  async #feedConnection(): Promise<FeedConnection> {
+    if (this.#kind === 'server') {
+      const connection = (this.#client as unknown as RedisLikeClient).duplicate() as FeedConnection;
+      // The store's own client may be replaced (a half-open link): the feed's copy does not follow it.
+      return connection;
+    }
+    // Any master will do; the cluster's node clients know where each one is reached (nodeAddressMap).
+    await this.#waitUntilReady();
+    const cluster = this.#client as ClusterClient;
+    const master = cluster.masters[Math.floor(Math.random() * cluster.masters.length)];
+    return (await cluster.nodeClient(master)).duplicate() as FeedConnection;
   }
 
   #indexKey(installationId: string): string {
     return `${this.prefix}by-installation-id:${bareInstallationId(installationId)}`;
   }
 
+  // A clientKey cannot hold a NUL, so no installation key can collide with a remembered value's.
+  #valueKey(key: string): string {
+    return `${this.prefix}\0remembered:${key}`;
+  }
+
   /**
    * `SET NX PX`, then the value that won: one atomic write, shared by every process on the server.
-   * Kept under `<prefix>\0remembered:<key>`: a clientKey cannot hold a NUL, so no installation
-   * key can collide with it.
+   * Kept under `<prefix>\0remembered:<key>`, where remember, recall and forget find it too.
    */
   async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
     assertRememberArguments(key, value, ttlMs);
-    const name = `${this.prefix}\0remembered:${key}`;
+    const name = this.#valueKey(key);
     const ttl = Math.ceil(ttlMs);
     // A held value that expires between the SET and the GET is gone: try the SET again.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const stored = await this.#command('remember', () =>
+      const stored = await this.#command('remember the value', () =>
         this.#client.set(name, value, { condition: 'NX', expiration: { type: 'PX', value: ttl } }),
       );
       if (stored !== null && stored !== undefined) return value;
-      const held = await this.#command('read', () => this.#client.get(name));
+      const held = await this.#command('read the remembered value', () => this.#client.get(name));
       if (held !== null && held !== undefined) return String(held);
     }
     throw new StoreUnavailableError('Redis kept a remembered value neither set nor readable');
   }
 
-  /** Disconnects the client this store created (a client passed in stays open). */
+  /** `SET PX`, replacing any value (rememberOnce's included): the key's last writer wins. */
+  async remember(key: string, value: string, ttlMs: number): Promise<void> {
+    checkValueArguments('remember', key, value, ttlMs);
+    const ttl = Math.ceil(ttlMs);
+    await this.#command('remember the value', () =>
+      this.#client.set(this.#valueKey(key), value, { expiration: { type: 'PX', value: ttl } }),
+    );
+  }
+
+  async recall(key: string): Promise<string | undefined> {
+    checkValueArguments('recall', key);
+    const held = await this.#command('read the remembered value', () => this.#client.get(this.#valueKey(key)));
+    return held === null || held === undefined ? undefined : String(held);
+  }
+
+  async forget(key: string): Promise<void> {
+    checkValueArguments('forget', key);
+    await this.#command('forget the value', () => this.#client.del(this.#valueKey(key)));
+  }
+
+  /** Ends every change feed, and disconnects the client this store created (a client passed in stays open). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const feeds = [...this.#feeds];
+    this.#feeds.clear();
+    await Promise.all(feeds.map((feed) => feed.stop()));
     const owned = this.#owned;
     if (!owned?.isOpen) return;
     // A client that is (re)connecting has nothing to flush: destroying it stops the retry loop.
-    if (!owned.isReady) {
+    if (!this.#isReady()) {
       owned.destroy();
       return;
     }
@@ -182,12 +375,23 @@ export class RedisStore implements SecretStore {
 
   async #command<T>(operation: string, send: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreUnavailableError('the Redis store has been closed');
+    if (this.#misrouted) throw this.#misrouted;
     try {
-      if (!this.#client.isReady) await this.#waitUntilReady();
+      if (!this.#isReady()) await this.#waitUntilReady();
       return await this.#withDeadline(send());
     } catch (cause) {
       if (cause instanceof StoreUnavailableError) throw cause;
-      throw new StoreUnavailableError(`Redis could not ${operation} the installation`, { cause });
+      if (this.#kind === 'server' && /^(MOVED|ASK) /.test(String((cause as Error)?.message))) {
+        // One server of a cluster holds only its own slots: every key another node holds would
+        // fail. Refuse them all, saying why, rather than serve a random half.
+        this.#misrouted = new StoreUnavailableError(
+          'this Redis server is a node of a Redis Cluster (it answered MOVED): give RedisStore ' +
+            '{ cluster: { rootNodes } } or a redis+cluster://host:port,host:port URL instead of a single server',
+          { cause },
+        );
+        throw this.#misrouted;
+      }
+      throw new StoreUnavailableError(`Redis could not ${operation}`, { cause });
     }
   }
 
@@ -206,22 +410,45 @@ export class RedisStore implements SecretStore {
     return Promise.race([pending, deadline]).finally(() => clearTimeout(timer));
   }
 
-  #createClient(): RedisClientType {
-    const client = createClient({
-      url: this.#url,
-      // Fail fast while disconnected: a queued command would hold the request until reconnection.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: this.#connectTimeout,
-        // Keep retrying (never give up: the server may come back), backing off to one second.
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 5), 1000),
-      },
-    }) as RedisClientType;
-    // node-redis emits 'error' on every failed (re)connection; unheard, it would crash the process.
-    client.on('error', (error: unknown) => {
+  // A cluster client has no isReady: it is ready once it has found the masters (each node's own
+  // client then fails fast, or reconnects, by itself).
+  #isReady(): boolean {
+    if (this.#kind === 'server') return (this.#client as unknown as RedisLikeClient).isReady;
+    const cluster = this.#client as ClusterClient;
+    return cluster.isOpen && cluster.masters.length > 0;
+  }
+
+  #createClient(): OwnedClient {
+    const socket = {
+      connectTimeout: this.#connectTimeout,
+      // Keep retrying (never give up: the server may come back), backing off to one second.
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 5), 1000),
+    };
+    const connection = this.#connection as Connection;
+    // Fail fast while disconnected: a queued command would hold the request until reconnection.
+    const client =
+      connection.kind === 'server'
+        ? createClient({ url: connection.address, disableOfflineQueue: true, socket })
+        : createCluster({
+            rootNodes: connection.address.rootNodes.map((node) => ({ socket: { ...node } })),
+            defaults: {
+              disableOfflineQueue: true,
+              ...(connection.address.username === undefined ? {} : { username: connection.address.username }),
+              ...(connection.address.password === undefined ? {} : { password: connection.address.password }),
+              socket: connection.address.tls ? { ...socket, tls: true } : socket,
+            },
+            ...(this.#nodeAddressMap === undefined
+              ? {}
+              : { nodeAddressMap: this.#nodeAddressMap as (address: string) => { host: string; port: number } }),
+          });
+    // node-redis emits 'error' on every failed (re)connection (a cluster: 'node-error' for its
+    // nodes' ones); unheard, 'error' would crash the process.
+    const remember = (error: unknown) => {
       this.#lastError = error;
-    });
-    return client;
+    };
+    client.on('error', remember);
+    if (connection.kind === 'cluster') client.on('node-error', remember);
+    return client as unknown as OwnedClient;
   }
 
   // A command that timed out on an open connection means the link may be half-open (the peer is
@@ -232,7 +459,7 @@ export class RedisStore implements SecretStore {
     if (!stale || this.#closed) return;
     const fresh = this.#createClient();
     this.#owned = fresh;
-    this.#client = fresh as unknown as RedisLikeClient;
+    this.#client = fresh as unknown as Commands;
     this.#connecting = undefined;
     this.#readyWait = undefined;
     try {
@@ -240,21 +467,31 @@ export class RedisStore implements SecretStore {
     } catch {}
   }
 
-  // One shared wait (one 'ready' listener, one timer) however many calls arrive while disconnected.
+  // One shared wait (one listener, one timer) however many calls arrive while disconnected. A
+  // server client says 'ready' once connected; a cluster client 'connect' once it found the masters.
   #waitUntilReady(): Promise<void> {
-    if (this.#owned && !this.#owned.isOpen && !this.#connecting) {
-      this.#connecting = this.#owned.connect();
-      // Failures also arrive as 'error' events and through the wait below.
-      this.#connecting.catch(() => {
-        this.#connecting = undefined;
-      });
+    const owned = this.#owned;
+    if (owned && !owned.isOpen && !this.#connecting) {
+      const connecting = owned.connect();
+      this.#connecting = connecting;
+      // Failures also arrive as 'error' events and through the wait below. A cluster that found
+      // no root node is closed again: the next call tries anew.
+      connecting.then(
+        () => {},
+        (error: unknown) => {
+          this.#lastError = error;
+          if (this.#connecting === connecting) this.#connecting = undefined;
+        },
+      );
     }
     if (this.#readyWait) return this.#readyWait;
+    if (this.#isReady()) return Promise.resolve();
+    const event = this.#kind === 'server' ? 'ready' : 'connect';
     const wait = new Promise<void>((resolve, reject) => {
       const client = this.#client;
       const settle = (error?: StoreUnavailableError) => {
         clearTimeout(timer);
-        client.off('ready', onReady);
+        client.off(event, onReady);
         if (this.#readyWait === wait) this.#readyWait = undefined;
         if (error) reject(error);
         else resolve();
@@ -267,8 +504,7 @@ export class RedisStore implements SecretStore {
           }),
         );
       }, this.#connectTimeout);
-      client.on('ready', onReady);
-      if (client.isReady) settle();
+      client.on(event, onReady);
     });
     this.#readyWait = wait;
     return wait;
@@ -281,4 +517,59 @@ function checkTimeout(value: number | undefined, name: string): number {
     throw new TypeError(`RedisStore: options.${name} must be a positive number of milliseconds`);
   }
   return value;
+}
+
+// Credentials and TLS of the first URL that has them go to every node, as redis+cluster:// does.
+function clusterAddress(cluster: RedisClusterSettings): ClusterAddress {
+  const rootNodes = (cluster as Partial<RedisClusterSettings> | null)?.rootNodes;
+  if (!Array.isArray(rootNodes) || rootNodes.length === 0) {
+    throw new TypeError('RedisStore: options.cluster.rootNodes must list at least one node');
+  }
+  const address: ClusterAddress = { rootNodes: [], tls: false };
+  for (const node of rootNodes as RedisClusterNode[]) {
+    if (typeof node === 'string') {
+      const url = /^[a-z]+:\/\//i.test(node) ? node : `redis://${node}`;
+      if (!/^rediss?:\/\//i.test(url) || !URL.canParse(url) || new URL(url).port === '') {
+        throw new TypeError(
+          'RedisStore: options.cluster.rootNodes takes host:port, redis://host:port or { host, port }',
+        );
+      }
+      const parsed = new URL(url);
+      address.rootNodes.push({ host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port) });
+      if (address.rootNodes.length === 1) {
+        address.tls = parsed.protocol === 'rediss:';
+        if (parsed.username !== '') address.username = decodeURIComponent(parsed.username);
+        if (parsed.password !== '') address.password = decodeURIComponent(parsed.password);
+      }
+    } else if (node !== null && typeof node === 'object' && typeof node.host === 'string' && isPort(node.port)) {
+      address.rootNodes.push({ host: node.host, port: node.port });
+    } else {
+      throw new TypeError('RedisStore: options.cluster.rootNodes takes host:port, redis://host:port or { host, port }');
+    }
+  }
+  return address;
+}
+
+function checkNodeAddressMap(map: unknown): RedisClusterSettings['nodeAddressMap'] {
+  if (map === undefined || typeof map === 'function') return map as RedisClusterSettings['nodeAddressMap'];
+  if (map !== null && typeof map === 'object') {
+    // node-redis takes a map or a function; a function also covers an address the map lacks.
+    const table = map as Record<string, { host: string; port: number }>;
+    return (address: string) => (Object.hasOwn(table, address) ? table[address] : undefined);
+  }
+  throw new TypeError('RedisStore: options.cluster.nodeAddressMap must be an object or a function');
+}
+
+function isPort(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536;
+}
+
+// The same checks as rememberOnce's, named after the call that got them wrong.
+function checkValueArguments(operation: string, key: unknown, value?: unknown, ttlMs?: unknown): void {
+  if (typeof key !== 'string' || key === '') throw new TypeError(`${operation}: key must be a non-empty string`);
+  if (operation !== 'remember') return;
+  if (typeof value !== 'string') throw new TypeError(`${operation}: value must be a string`);
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 1) {
+    throw new TypeError(`${operation}: ttlMs must be a positive number of milliseconds`);
+  }
 }

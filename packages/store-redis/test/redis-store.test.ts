@@ -11,6 +11,8 @@ import {
 } from '@connect-jwt/store-test-suite';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { feedFaultSuite, feedSuite } from './support/feed-suite.js';
+import { valuesSuite } from './support/values-suite.js';
 
 // A real server: the tests fail (they do not skip) when it is not running.
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -41,6 +43,14 @@ storeSuite('RedisStore', () => new RedisStore({ url, prefix }));
 storeSuite('cachedStore(encryptedStore(RedisStore))', () =>
   cachedStore(encryptedStore(new RedisStore({ url, prefix: `${prefix}enc:` }), Buffer.alloc(32, 7))),
 );
+valuesSuite('RedisStore', () => new RedisStore({ url, prefix }));
+feedSuite('RedisStore', () => new RedisStore({ url, prefix }));
+feedFaultSuite('RedisStore', {
+  targets: [{ host: target.hostname, port: Number(target.port || 6379) }],
+  throughProxies: (proxies) =>
+    new RedisStore({ url: `redis://${[...proxies.values()][0]}`, connectTimeout: 500, commandTimeout: 500, prefix }),
+  direct: () => new RedisStore({ url, prefix }),
+});
 linkFaultSuite('RedisStore', {
   targetHost: target.hostname,
   targetPort: Number(target.port || 6379),
@@ -108,6 +118,16 @@ describe('RedisStore', () => {
       await proxy.close();
     }
   }, 60_000);
+
+  it('keeps a remembered value under <prefix>\\0remembered:<key>, with its expiry in ms', async () => {
+    const store = new RedisStore({ url, prefix });
+    const key = uniqueClientKey('layout-value');
+    await store.remember(key, 'v', 60_000);
+    const ttl = await (await adminClient()).pTTL(`${prefix}\0remembered:${key}`);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    await store.close();
+  });
 
   it('rejects bad options at setup with a TypeError naming the option', () => {
     expect(() => new RedisStore('http://localhost')).toThrow(/options\.url/);

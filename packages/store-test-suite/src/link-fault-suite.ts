@@ -13,10 +13,51 @@ export interface LinkFaultSuiteOptions {
   targetHost: string;
   targetPort: number;
   /**
+   * More servers of the same store (the other nodes of a cluster): each gets a proxy of its own,
+   * and every fault is put on all the links at once.
+   */
+  moreTargets?: readonly { host: string; port: number }[];
+  /**
    * A store that reaches the server through the proxy at `proxyAddress` (`127.0.0.1:<port>`),
    * with connect and command timeouts short enough for the test (well under its 60 s).
+   * `proxies` maps each target (`host:port`, `targetHost:targetPort` first) to its proxy's address.
    */
-  createStore(proxyAddress: string, fault: LinkFault): SecretStore;
+  createStore(proxyAddress: string, fault: LinkFault, proxies: ReadonlyMap<string, string>): SecretStore;
+}
+
+/** One proxy per target, faulted together; the first one's address stands for them all. */
+class ProxyGroup {
+  readonly #proxies: [string, TcpProxy][];
+  constructor(targets: readonly { host: string; port: number }[]) {
+    this.#proxies = targets.map(({ host, port }) => [
+      `${host}:${port}`,
+      new TcpProxy({ targetHost: host, targetPort: port }),
+    ]);
+  }
+  get address(): string {
+    return this.#proxies[0]?.[1].address ?? '';
+  }
+  get addresses(): ReadonlyMap<string, string> {
+    return new Map(this.#proxies.map(([target, proxy]) => [target, proxy.address]));
+  }
+  get connections(): number {
+    return this.#proxies.reduce((sum, [, proxy]) => sum + proxy.connections, 0);
+  }
+  async start(): Promise<void> {
+    await Promise.all(this.#proxies.map(([, proxy]) => proxy.start()));
+  }
+  async cut(): Promise<void> {
+    await Promise.all(this.#proxies.map(([, proxy]) => proxy.cut()));
+  }
+  async restore(): Promise<void> {
+    await Promise.all(this.#proxies.map(([, proxy]) => proxy.restore()));
+  }
+  stall(): void {
+    for (const [, proxy] of this.#proxies) proxy.stall();
+  }
+  async close(): Promise<void> {
+    await Promise.all(this.#proxies.map(([, proxy]) => proxy.close()));
+  }
 }
 
 const STORE_UNAVAILABLE = 'ERR_STORE_UNAVAILABLE';
@@ -28,12 +69,13 @@ const STORE_UNAVAILABLE = 'ERR_STORE_UNAVAILABLE';
  */
 export function linkFaultSuite(name: string, options: LinkFaultSuiteOptions): void {
   const { targetHost, targetPort, createStore } = options;
+  const targets = [{ host: targetHost, port: targetPort }, ...(options.moreTargets ?? [])];
 
   describe(`${name} (link faults)`, () => {
     it('fails with 503 while the link is cut and recovers by itself when it is back', async () => {
-      const proxy = new TcpProxy({ targetHost, targetPort });
+      const proxy = new ProxyGroup(targets);
       await proxy.start();
-      const store = createStore(proxy.address, 'cut');
+      const store = createStore(proxy.address, 'cut', proxy.addresses);
       const clientKey = uniqueClientKey('fault');
       const installation = sampleInstallation(clientKey);
       try {
@@ -69,9 +111,9 @@ export function linkFaultSuite(name: string, options: LinkFaultSuiteOptions): vo
     }, 60_000);
 
     it('a link that goes silent without closing (half-open) fails with 503 and recovers once the server answers', async () => {
-      const proxy = new TcpProxy({ targetHost, targetPort });
+      const proxy = new ProxyGroup(targets);
       await proxy.start();
-      const store = createStore(proxy.address, 'stall');
+      const store = createStore(proxy.address, 'stall', proxy.addresses);
       const clientKey = uniqueClientKey('stall');
       const installation = sampleInstallation(clientKey);
       try {
