@@ -5,7 +5,11 @@ export * from './errors.js';
 export { bareInstallationId, installationIdSpellings, sameInstallation, toAppAri } from './forge/ari.js';
 export type { ForgeFetchInit } from './forge/fetch.js';
 export { forgeFetch } from './forge/fetch.js';
-export type { SystemTokenCache, SystemTokenCacheOptions } from './forge/system-token-cache.js';
+export type {
+  SharedSystemTokenCache,
+  SystemTokenCache,
+  SystemTokenCacheOptions,
+} from './forge/system-token-cache.js';
 export { createSystemTokenCache } from './forge/system-token-cache.js';
 export type { AtlassianAuth, AtlassianAuthKinds, ForgeAuth, ForgeVerifyOptions } from './forge/types.js';
 export { FORGE_INVOCATION_ISSUER, FORGE_JWKS_URL } from './forge/types.js';
@@ -21,7 +25,7 @@ export { canonicalRequest } from './qsh/canonical.js';
 export { computeQsh } from './qsh/hash.js';
 export type { ConnectAuth, ConnectRequest, QshMode, VerifyOptions } from './request/types.js';
 export { verifyRequest } from './request/verify.js';
-export type { CachedStore, CachedStoreOptions } from './store/cached.js';
+export type { CachedStore, CachedStoreOptions, FeedStatus } from './store/cached.js';
 export { cachedStore } from './store/cached.js';
 export { getDefaultStore, setDefaultStore } from './store/default.js';
 export type { EncryptedStoreOptions } from './store/encrypted.js';

@@ -1,11 +1,29 @@
+import { callStore } from '../store/contract.js';
+import type { SecretStore } from '../store/types.js';
 import { bareInstallationId } from './ari.js';
 import type { ForgeAuth } from './types.js';
 
 export interface SystemTokenCacheOptions {
   /** Seconds before a token's `exp` from which it is no longer handed out; default 60. */
   marginSeconds?: number;
-  /** Installations kept at most; the oldest entry goes first beyond it. Default 10 000. */
+  /** Installations kept at most (in this process, without `store`); the oldest goes first beyond it. Default 10 000. */
   maxEntries?: number;
+  /**
+   * Keep the tokens in this store (its `remember`/`recall`/`forget`) instead of this process's
+   * memory, so a token one instance received serves every instance: then the cache is async
+   * (`SharedSystemTokenCache`). A token is a credential: give an `encryptedStore` (or a
+   * `cachedStore` over one) so it is kept encrypted at rest like the shared secrets.
+   */
+  store?: SecretStore | undefined;
+}
+
+/** A system token cache kept in a store shared by the fleet (`createSystemTokenCache({ store })`). */
+export interface SharedSystemTokenCache {
+  /** Keeps `auth.systemToken` for its installation, unless the store holds one that lasts longer. */
+  remember(auth: Pick<ForgeAuth, 'installationId' | 'systemToken'>): Promise<void>;
+  /** A system token for the installation (ARI or bare uuid) that is still valid, or undefined. */
+  get(installationId: string): Promise<string | undefined>;
+  delete(installationId: string): Promise<void>;
 }
 
 /** The latest system token of each installation, for work done outside a request (scheduled jobs). */
@@ -30,7 +48,16 @@ interface Entry {
  * newest one. Entries end at their `exp` (less a margin, so a call made just before does not fail
  * on the way): a cache that kept expired tokens would hand jobs credentials the product refuses.
  */
-export function createSystemTokenCache(options: SystemTokenCacheOptions = {}): SystemTokenCache {
+export function createSystemTokenCache(options?: SystemTokenCacheOptions & { store?: undefined }): SystemTokenCache;
+export function createSystemTokenCache(
+  options: SystemTokenCacheOptions & { store: SecretStore },
+): SharedSystemTokenCache;
+export function createSystemTokenCache(
+  options: SystemTokenCacheOptions = {},
+): SystemTokenCache | SharedSystemTokenCache {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('createSystemTokenCache: options must be an object');
+  }
   const margin = options.marginSeconds ?? 60;
   const maxEntries = options.maxEntries ?? 10_000;
   if (typeof margin !== 'number' || !Number.isFinite(margin) || margin < 0) {
@@ -38,6 +65,20 @@ export function createSystemTokenCache(options: SystemTokenCacheOptions = {}): S
   }
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new TypeError('createSystemTokenCache: options.maxEntries must be a positive integer');
+  }
+  const store = options.store;
+  if (store !== undefined) {
+    if (
+      store === null ||
+      typeof store.remember !== 'function' ||
+      typeof store.recall !== 'function' ||
+      typeof store.forget !== 'function'
+    ) {
+      throw new TypeError(
+        'createSystemTokenCache: options.store must be a SecretStore with remember, recall and forget',
+      );
+    }
+    return sharedSystemTokenCache(store, margin);
   }
   const entries = new Map<string, Entry>();
   const usable = (entry: Entry) => entry.exp - margin > Date.now() / 1000;
@@ -77,6 +118,67 @@ export function createSystemTokenCache(options: SystemTokenCacheOptions = {}): S
     },
     get size() {
       return entries.size;
+    },
+  };
+}
+
+const KEY_PREFIX = 'forge-system-token:';
+
+/**
+ * The tokens in the fleet's store: each kept for its lifetime less the margin (the store drops it
+ * then, so an expired token is never handed out). Within this process one read and one write per
+ * installation are in flight at a time: concurrent gets share a read, and remembers queue, so the
+ * "keep the longer-lived token" check is not raced by this process's own requests.
+ */
+function sharedSystemTokenCache(store: SecretStore, margin: number): SharedSystemTokenCache {
+  const reading = new Map<string, Promise<string | undefined>>();
+  const writing = new Map<string, Promise<void>>();
+  const lifetimeMs = (exp: number) => Math.floor((exp - margin) * 1000 - Date.now());
+  const recallUsable = async (key: string): Promise<string | undefined> => {
+    const token = await callStore(async () => store.recall?.(key));
+    if (typeof token !== 'string') return undefined;
+    // The store's expiry is the margin's too; checked again in case its clock runs behind ours.
+    const exp = expiryOf(token);
+    return exp !== undefined && lifetimeMs(exp) > 0 ? token : undefined;
+  };
+
+  return {
+    async remember(auth) {
+      const token = auth?.systemToken;
+      if (typeof token !== 'string' || typeof auth.installationId !== 'string') return;
+      const exp = expiryOf(token);
+      if (exp === undefined || lifetimeMs(exp) <= 0) return;
+      const key = KEY_PREFIX + bareInstallationId(auth.installationId);
+      const previous = writing.get(key) ?? Promise.resolve();
+      const write = previous.then(async () => {
+        const current = await recallUsable(key);
+        const currentExp = current === undefined ? undefined : expiryOf(current);
+        // A late request carrying an older token must not replace a fresher one.
+        if (currentExp !== undefined && currentExp >= exp) return;
+        const ttl = lifetimeMs(exp);
+        if (ttl > 0) await callStore(async () => store.remember?.(key, token, ttl));
+      });
+      const settled = write.catch(() => {});
+      writing.set(key, settled);
+      void settled.then(() => {
+        if (writing.get(key) === settled) writing.delete(key);
+      });
+      return write;
+    },
+    get(installationId) {
+      const key = KEY_PREFIX + bareInstallationId(installationId);
+      const inFlight = reading.get(key);
+      if (inFlight !== undefined) return inFlight;
+      const read = recallUsable(key);
+      reading.set(key, read);
+      const done = () => {
+        if (reading.get(key) === read) reading.delete(key);
+      };
+      read.then(done, done);
+      return read;
+    },
+    async delete(installationId) {
+      await callStore(async () => store.forget?.(KEY_PREFIX + bareInstallationId(installationId)));
     },
   };
 }

@@ -53,6 +53,14 @@ export class Cache<K, V> {
     return entry.value;
   }
 
+  /** The value, unless expired, without counting as a use (eviction order unchanged). */
+  peek(key: K): V | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt !== Number.POSITIVE_INFINITY && entry.expiresAt <= performance.now()) return undefined;
+    return entry.value;
+  }
+
   set(key: K, value: V): void {
     this.#entries.delete(key);
     while (this.#entries.size >= this.#max) {

@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose';
-import { InvalidIssuerError, MalformedTokenError, QshMismatchError } from '../errors.js';
+import { InvalidIssuerError, InvalidSignatureError, MalformedTokenError, QshMismatchError } from '../errors.js';
 import { DEFAULT_CLOCK_TOLERANCE, nowInSeconds, readIssuer, validateTimeClaims } from '../lib/claims.js';
-import { parseCompactToken, verifyHs256 } from '../lib/compact-jws.js';
+import { type ParsedToken, parseCompactToken, verifyHs256 } from '../lib/compact-jws.js';
 import {
   buildCanonicalRequest,
   type CanonicalRequestOptions,
@@ -10,7 +10,7 @@ import {
 } from '../qsh/canonical.js';
 import { CONTEXT_QSH, sha256Hex } from '../qsh/hash.js';
 import { isSecretStore, storeFailure } from '../store/contract.js';
-import type { Installation } from '../store/types.js';
+import type { Installation, SecretStore } from '../store/types.js';
 import { extractToken } from './extract.js';
 import type { ConnectAuth, ConnectRequest, QshMode, VerifyOptions } from './types.js';
 
@@ -59,8 +59,12 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   } catch (cause) {
     throw storeFailure(cause);
   }
-  const installation = installationForIssuer(stored, clientKey);
-  verifyHs256(parsed, installation.sharedSecret);
+  let installation = installationForIssuer(stored, clientKey);
+  try {
+    verifyHs256(parsed, installation.sharedSecret);
+  } catch (error) {
+    installation = await reverifiedAgainstBackend(error, parsed, options.store, installation);
+  }
 
   const payload = parsed.payload;
   validateTimeClaims(payload, {
@@ -75,6 +79,36 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   if (typeof payload.sub === 'string') auth.accountId = payload.sub;
   if (payload.context !== undefined) auth.context = payload.context;
   return auth;
+}
+
+/**
+ * The safety net under a cache's change feed: a token that fails against a cached record may be
+ * signed with a secret a reinstall wrote a moment ago, which the feed has not evicted yet. The
+ * backend is asked once more (through the cache's `revalidate`, which lets at most one read per key
+ * per second through, so forged tokens for a known iss cannot become a backend read each) and the
+ * token verified against what it holds; otherwise the first failure stands.
+ */
+async function reverifiedAgainstBackend(
+  failure: unknown,
+  parsed: ParsedToken,
+  store: SecretStore,
+  cached: Installation,
+): Promise<Installation> {
+  const revalidate = (store as { revalidate?: unknown }).revalidate;
+  if (!(failure instanceof InvalidSignatureError) || typeof revalidate !== 'function') throw failure;
+  let fresh: Installation | undefined;
+  try {
+    fresh = await (revalidate as (clientKey: string) => Promise<Installation | undefined>).call(
+      store,
+      cached.clientKey,
+    );
+  } catch (cause) {
+    throw storeFailure(cause);
+  }
+  if (fresh === undefined || fresh === null || fresh.sharedSecret === cached.sharedSecret) throw failure;
+  const installation = installationForIssuer(fresh, cached.clientKey);
+  verifyHs256(parsed, installation.sharedSecret);
+  return installation;
 }
 
 /** What the store answered for `iss`, once it is a record of this issuer with a secret; else InvalidIssuerError. */

@@ -3,7 +3,13 @@ import { StoreUnavailableError } from '../errors.js';
 import { bareInstallationId, sameInstallation } from '../forge/ari.js';
 import { callStore, isSecretStore } from './contract.js';
 import { rememberOnceIn } from './remember.js';
-import { assertRememberArguments, type Installation, type SecretStore } from './types.js';
+import {
+  assertRememberArguments,
+  assertRememberKey,
+  type Installation,
+  type SecretStore,
+  type StoreChangeListener,
+} from './types.js';
 
 /**
  * A stored shared secret could not be decrypted: the store was opened with another key than the
@@ -62,9 +68,10 @@ export function encryptedStore(
     throw new TypeError('encryptedStore: options.requireEncryption must be a boolean');
   }
   const encrypted = new EncryptedStore(store, parseKey(key), requireEncryption);
-  // A backend without the lookup makes a wrapper without it, so a Forge route refuses it at setup.
-  if (typeof store.getByInstallationId !== 'function') {
-    Object.defineProperty(encrypted, 'getByInstallationId', { value: undefined });
+  // A backend without an operation makes a wrapper without it, so a caller can tell (a Forge route
+  // refuses a store without the lookup at setup; cachedStore falls back to its ttl without a feed).
+  for (const name of ['getByInstallationId', 'remember', 'recall', 'forget', 'watch'] as const) {
+    if (typeof store[name] !== 'function') Object.defineProperty(encrypted, name, { value: undefined });
   }
   return encrypted;
 }
@@ -147,11 +154,52 @@ class EncryptedStore implements SecretStore {
     await callStore(() => this.inner.delete(clientKey));
   }
 
-  /** Passed through: remembered values are hashes, not secrets. */
+  /** Passed through: rememberOnce values are hashes (of install tokens), not secrets. */
   async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
     this.#assertOpen();
     assertRememberArguments(key, value, ttlMs);
     return callStore(() => rememberOnceIn(this.inner, key, value, ttlMs));
+  }
+
+  /**
+   * Encrypted like a shared secret, bound to `key`: what a fleet remembers (a Forge system or user
+   * token) is a credential, and a value copied onto another key does not decrypt there.
+   */
+  async remember(key: string, value: string, ttlMs: number): Promise<void> {
+    this.#assertOpen();
+    assertRememberArguments(key, value, ttlMs, 'remember');
+    const sealed = V1 + this.#encrypt(value, rememberedData(key));
+    await callStore(async () => this.inner.remember?.(key, sealed, ttlMs));
+  }
+
+  async recall(key: string): Promise<string | undefined> {
+    this.#assertOpen();
+    assertRememberKey(key, 'recall');
+    const stored = await callStore(async () => this.inner.recall?.(key));
+    if (stored === undefined || stored === null) return undefined;
+    if (!stored.startsWith('enc:')) {
+      if (this.requireEncryption) {
+        throw new SecretDecryptionError('the remembered value is not encrypted, and requireEncryption is set');
+      }
+      return stored;
+    }
+    return this.#decrypt(stored, rememberedData(key), 'remembered value');
+  }
+
+  async forget(key: string): Promise<void> {
+    this.#assertOpen();
+    assertRememberKey(key, 'forget');
+    await callStore(async () => this.inner.forget?.(key));
+  }
+
+  /** Passed through: a change names a clientKey and an installationId, never a secret. */
+  async watch(listener: StoreChangeListener): Promise<() => Promise<void>> {
+    this.#assertOpen();
+    return callStore(async () => {
+      const unwatch = await this.inner.watch?.(listener);
+      if (typeof unwatch !== 'function') throw new TypeError('watch: the wrapped store has no change feed');
+      return unwatch;
+    });
   }
 
   async close(): Promise<void> {
@@ -169,14 +217,14 @@ class EncryptedStore implements SecretStore {
     return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
   }
 
-  #decrypt(stored: string, associated: string): string {
+  #decrypt(stored: string, associated: string, what = 'stored shared secret'): string {
     const prefix = [V1, V2].find((version) => stored.startsWith(version));
     if (prefix === undefined) {
-      throw new SecretDecryptionError('the stored shared secret uses an unknown encryption format');
+      throw new SecretDecryptionError(`the ${what} uses an unknown encryption format`);
     }
     const raw = Buffer.from(stored.slice(prefix.length), 'base64url');
     if (raw.length < IV_BYTES + TAG_BYTES) {
-      throw new SecretDecryptionError('the stored shared secret is truncated');
+      throw new SecretDecryptionError(`the ${what} is truncated`);
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, IV_BYTES));
@@ -185,16 +233,23 @@ class EncryptedStore implements SecretStore {
       const body = raw.subarray(IV_BYTES, raw.length - TAG_BYTES);
       return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
     } catch (cause) {
-      throw new SecretDecryptionError(
-        'the stored shared secret could not be decrypted: wrong encryption key or altered record',
-        { cause },
-      );
+      throw new SecretDecryptionError(`the ${what} could not be decrypted: wrong encryption key or altered record`, {
+        cause,
+      });
     }
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new StoreUnavailableError('the encrypted store has been closed');
   }
+}
+
+/**
+ * A remembered value's associated data: its key, marked so that no installation record (bound to a
+ * bare clientKey or a JSON pair) can be decrypted as a remembered value, nor the other way round.
+ */
+function rememberedData(key: string): string {
+  return `remember:${key}`;
 }
 
 /** v2 associated data: both fields, unambiguously joined (neither can borrow from the other). */
