@@ -1,6 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { createFakeForge, type FakeForge } from '@connect-jwt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSystemTokenCache, forgeFetch, verifyForgeInvocation } from '../../src/index.js';
+import {
+  createSystemTokenCache,
+  encryptedStore,
+  forgeFetch,
+  MemoryStore,
+  verifyForgeInvocation,
+} from '../../src/index.js';
 
 let forge: FakeForge;
 beforeAll(async () => {
@@ -78,5 +85,64 @@ describe('createSystemTokenCache', () => {
     for (const n of [1, 2, 3]) cache.remember({ installationId: `inst-${n}`, systemToken: token(now() + 3600) });
     expect(cache.size).toBe(2);
     expect(cache.get('inst-1')).toBeUndefined();
+  });
+});
+
+describe('createSystemTokenCache({ store }): one token for the fleet', () => {
+  const token = (exp: number) =>
+    `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.sig`;
+  const now = () => Math.floor(Date.now() / 1000);
+  const id = 'ari:cloud:ecosystem::installation/0f6a3c1e-7b8d-4c2a-9e1f-123456789abc';
+  const storeKey = randomBytes(32);
+
+  it('a token remembered by one instance serves another; the newest wins; delete forgets it everywhere', async () => {
+    const backend = new MemoryStore();
+    const a = createSystemTokenCache({ store: encryptedStore(backend, storeKey) });
+    const b = createSystemTokenCache({ store: encryptedStore(backend, storeKey) });
+    const fresher = token(now() + 4 * 3600);
+    await a.remember({ installationId: id, systemToken: token(now() + 3600) });
+    await a.remember({ installationId: id, systemToken: fresher });
+    await b.remember({ installationId: id, systemToken: token(now() + 2 * 3600) });
+    expect(await b.get(id.split('/').pop() as string)).toBe(fresher);
+    // Encrypted at rest: the backend holds no token.
+    const atRest = await backend.recall(`forge-system-token:${id.split('/').pop()}`);
+    expect(atRest).toMatch(/^enc:v1:/);
+    expect(atRest).not.toContain(fresher.split('.')[1]);
+    await b.delete(id);
+    expect(await a.get(id)).toBeUndefined();
+  });
+
+  it('honours exp less the margin, and keeps nothing without a readable exp', async () => {
+    const cache = createSystemTokenCache({ store: new MemoryStore(), marginSeconds: 60 });
+    await cache.remember({ installationId: id, systemToken: token(now() + 30) });
+    expect(await cache.get(id)).toBeUndefined();
+    await cache.remember({ installationId: id, systemToken: 'opaque-without-exp' });
+    expect(await cache.get(id)).toBeUndefined();
+    const short = createSystemTokenCache({ store: new MemoryStore(), marginSeconds: 0 });
+    await short.remember({ installationId: id, systemToken: token(now() + 2) });
+    expect(await short.get(id)).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(await short.get(id)).toBeUndefined();
+  });
+
+  it('concurrent gets of one installation share one store read', async () => {
+    const backend = new MemoryStore();
+    let recalls = 0;
+    const recall = backend.recall.bind(backend);
+    backend.recall = (key) => {
+      recalls++;
+      return recall(key);
+    };
+    const cache = createSystemTokenCache({ store: backend });
+    await cache.remember({ installationId: id, systemToken: token(now() + 3600) });
+    recalls = 0;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => cache.get(id)));
+    expect(new Set(answers).size).toBe(1);
+    expect(recalls).toBe(1);
+  });
+
+  it('refuses a store without remembered values at setup', () => {
+    const bare = { get: async () => undefined, set: async () => {}, delete: async () => {} };
+    expect(() => createSystemTokenCache({ store: bare })).toThrow(/options\.store/);
   });
 });

@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync, sign as rsaSign } from 'node:crypto';
 import {
   type ConnectJwtError,
   type ConnectRequest,
+  cachedStore,
   canonicalRequest,
   computeQsh,
   createJwt,
@@ -530,5 +531,59 @@ describe('validateVerifyOptions', () => {
 
   it('verifyRequest refuses missing options with a TypeError', async () => {
     await expect(verifyRequest(headerRequest('x.y.z'), null as unknown as VerifyOptions)).rejects.toThrow(TypeError);
+  });
+});
+
+describe('verifyRequest over a cachedStore whose record went stale (the safety net under the feed)', () => {
+  /** A backend without a feed, so the cache cannot hear of a write: only the re-read can help. */
+  class CountingBackend extends MemoryStore {
+    gets = 0;
+    override async get(clientKey: string): Promise<Installation | undefined> {
+      this.gets++;
+      return super.get(clientKey);
+    }
+  }
+  const tokenFor = (secret: string) => createJwt(CLIENT_KEY, secret, { uri: URL_PATH });
+  const stale = async () => {
+    const backend = new CountingBackend();
+    // MemoryStore's feed is the one thing this test must not use: hide it.
+    Object.defineProperty(backend, 'watch', { value: undefined });
+    const store = cachedStore(backend, { ttl: 3_600_000 });
+    await backend.set({ clientKey: CLIENT_KEY, sharedSecret: SHARED_SECRET, baseUrl: 'https://example.atlassian.net' });
+    await verifyRequest(headerRequest(await tokenFor(SHARED_SECRET)), { store });
+    // A reinstall written by another instance: a new secret this cache has not heard of.
+    await backend.set({ clientKey: CLIENT_KEY, sharedSecret: 'the-new-secret-0123456789', baseUrl: 'https://x.net' });
+    return { backend, store };
+  };
+
+  it('a token signed with the new secret is accepted after one re-read; the old one is refused from then on', async () => {
+    const { backend, store } = await stale();
+    const reads = backend.gets;
+    const auth = await verifyRequest(headerRequest(await tokenFor('the-new-secret-0123456789')), { store });
+    expect(auth.installation.sharedSecret).toBe('the-new-secret-0123456789');
+    expect(backend.gets).toBe(reads + 1);
+    const old = await rejection(verifyRequest(headerRequest(await tokenFor(SHARED_SECRET)), { store }));
+    expect(old.code).toBe('ERR_INVALID_SIGNATURE');
+  });
+
+  it('a flood of forged tokens for a known iss costs at most one backend read per second', async () => {
+    const { backend, store } = await stale();
+    await store.revalidate(CLIENT_KEY); // the cache now holds the new secret
+    const reads = backend.gets;
+    const forged = await tokenFor('an-attacker-guess-0123456789');
+    const answers = await Promise.all(
+      Array.from({ length: 500 }, () => rejection(verifyRequest(headerRequest(forged), { store }))),
+    );
+    expect(new Set(answers.map((error) => error.code))).toEqual(new Set(['ERR_INVALID_SIGNATURE']));
+    expect(backend.gets - reads).toBeLessThanOrEqual(1);
+  });
+
+  it('a backend that fails the re-read answers 503, never a 401 for a token that may be good', async () => {
+    const { backend, store } = await stale();
+    backend.get = async () => {
+      throw new Error('connection reset');
+    };
+    const error = await rejection(verifyRequest(headerRequest(await tokenFor('the-new-secret-0123456789')), { store }));
+    expect(error).toBeInstanceOf(StoreUnavailableError);
   });
 });

@@ -1,8 +1,11 @@
 import {
+  type CachedStore,
   cachedStore,
+  type FeedStatus,
   type Installation,
   MemoryStore,
   type SecretStore,
+  type StoreChangeListener,
   StoreUnavailableError,
 } from '@connect-jwt/core';
 import { storeSuite } from '@connect-jwt/store-test-suite';
@@ -211,5 +214,178 @@ describe('cachedStore', () => {
     expect(() => cachedStore(new MemoryStore(), { ttl: Number.NaN })).toThrow(TypeError);
     expect(() => cachedStore(new MemoryStore(), { max: 0 })).toThrow(/options\.max/);
     expect(() => cachedStore(new MemoryStore(), { max: 1.5 })).toThrow(TypeError);
+    expect(() => cachedStore(new MemoryStore(), { onFeedStatus: 'log' as never })).toThrow(/options\.onFeedStatus/);
+  });
+});
+
+/**
+ * A real MemoryStore whose feed the test can cut and restore: `down()`/`up()` report to every
+ * subscriber as a networked store does when it loses and regains its subscription. Counts reads.
+ */
+class FeedStore implements SecretStore {
+  readonly backend = new MemoryStore();
+  readonly listeners = new Set<StoreChangeListener>();
+  gets = 0;
+  unsubscribed = 0;
+
+  async get(clientKey: string): Promise<Installation | undefined> {
+    this.gets++;
+    return this.backend.get(clientKey);
+  }
+  getByInstallationId(installationId: string): Promise<Installation | undefined> {
+    return this.backend.getByInstallationId(installationId);
+  }
+  set(installation: Installation): Promise<void> {
+    return this.backend.set(installation);
+  }
+  delete(clientKey: string): Promise<void> {
+    return this.backend.delete(clientKey);
+  }
+  async watch(listener: StoreChangeListener): Promise<() => Promise<void>> {
+    this.listeners.add(listener);
+    const unwatch = await this.backend.watch(listener);
+    return async () => {
+      this.unsubscribed++;
+      this.listeners.delete(listener);
+      await unwatch();
+    };
+  }
+  down(): void {
+    for (const listener of this.listeners) listener.down(new Error('connection lost'));
+  }
+  up(): void {
+    for (const listener of this.listeners) listener.up();
+  }
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+}
+
+describe('cachedStore over a store with a change feed', () => {
+  const quiet = { onFeedStatus: () => {} };
+
+  it('a write through one instance evicts the record in another at once, whatever the ttl', async () => {
+    const shared = new MemoryStore();
+    const a = cachedStore(shared, { ttl: 3_600_000, ...quiet });
+    const b = cachedStore(shared, { ttl: 3_600_000, ...quiet });
+    await b.set(record('k', 'old'));
+    expect((await a.get('k'))?.sharedSecret).toBe('old');
+    await b.set(record('k', 'new'));
+    expect((await a.get('k'))?.sharedSecret).toBe('new');
+    await b.delete('k');
+    expect(await a.get('k')).toBeUndefined();
+  });
+
+  it('serves hits from memory while the feed is up, past the ttl', async () => {
+    const backend = new FeedStore();
+    const store = cachedStore(backend, { ttl: 10, ...quiet });
+    await backend.set(record('k'));
+    await store.get('k');
+    await sleep(30);
+    await store.get('k');
+    expect(backend.gets).toBe(1);
+  });
+
+  it('evicts the installationId mapping with the record', async () => {
+    const shared = new MemoryStore();
+    const a = cachedStore(shared, quiet) as Required<CachedStore>;
+    const b = cachedStore(shared, quiet);
+    await b.set({ ...record('k', 'old'), installationId: 'inst-old' });
+    expect((await a.getByInstallationId('inst-old'))?.sharedSecret).toBe('old');
+    await b.set({ ...record('k', 'new'), installationId: 'inst-new' });
+    expect(await a.getByInstallationId('inst-old')).toBeUndefined();
+    expect((await a.getByInstallationId('inst-new'))?.sharedSecret).toBe('new');
+    await b.delete('k');
+    expect(await a.getByInstallationId('inst-new')).toBeUndefined();
+  });
+
+  it('while the feed is down: the ttl applies, said once; back up: flushed, said once', async () => {
+    const backend = new FeedStore();
+    const statuses: FeedStatus[] = [];
+    const store = cachedStore(backend, { ttl: 50, onFeedStatus: (status) => statuses.push(status) });
+    await backend.set(record('k'));
+    await store.get('k');
+    backend.down();
+    backend.down();
+    expect(statuses.map((status) => status.state)).toEqual(['down']);
+    await store.get('k');
+    expect(backend.gets).toBe(1); // within the ttl
+    await sleep(80);
+    await store.get('k');
+    expect(backend.gets).toBe(2); // past it: the backend again
+    await backend.backend.set(record('k', 'changed-while-down'));
+    backend.up();
+    expect(statuses.map((status) => status.state)).toEqual(['down', 'up']);
+    expect((await store.get('k'))?.sharedSecret).toBe('changed-while-down');
+    expect(backend.gets).toBe(3);
+    await store.close();
+    expect(backend.unsubscribed).toBe(1);
+  });
+
+  it('a lookup that overlapped a change does not cache what it read', async () => {
+    const shared = new MemoryStore();
+    const slow: SecretStore = {
+      get: async (clientKey) => {
+        const found = await shared.get(clientKey);
+        await sleep(20);
+        return found;
+      },
+      set: (installation) => shared.set(installation),
+      delete: (clientKey) => shared.delete(clientKey),
+      watch: (listener) => shared.watch(listener),
+    };
+    const a = cachedStore(slow, quiet);
+    await shared.set(record('k', 'old'));
+    const reading = a.get('k');
+    await shared.set(record('k', 'new'));
+    expect((await reading)?.sharedSecret).toBe('old');
+    expect((await a.get('k'))?.sharedSecret).toBe('new');
+  });
+
+  it('passes remember, recall, forget and watch through; a wrapper lacks those its store lacks', async () => {
+    const store = cachedStore(new MemoryStore(), quiet);
+    await store.remember?.('v', 'value', 60_000);
+    expect(await store.recall?.('v')).toBe('value');
+    await store.forget?.('v');
+    expect(await store.recall?.('v')).toBeUndefined();
+    const changes: string[] = [];
+    await store.watch?.({ change: (c) => changes.push(c.clientKey), up: () => {}, down: () => {} });
+    await store.set(record('w'));
+    expect(changes).toEqual(['w']);
+    await expect(store.remember?.('', 'x', 1)).rejects.toThrow(TypeError);
+
+    const plain = cachedStore(new CountingStore());
+    for (const name of ['remember', 'recall', 'forget', 'watch'] as const) expect(plain[name]).toBeUndefined();
+  });
+});
+
+describe('cachedStore.revalidate', () => {
+  it('reads the backend again and caches what it finds; one read in flight, one per second per key', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend, { ttl: 3_600_000 });
+    await backend.set(record('k', 'old'));
+    await store.get('k');
+    await backend.set(record('k', 'new')); // behind the cache's back: no feed
+    const [first, second] = await Promise.all([store.revalidate('k'), store.revalidate('k')]);
+    expect([first?.sharedSecret, second?.sharedSecret]).toEqual(['new', 'new']);
+    expect(backend.gets).toBe(2);
+    expect((await store.get('k'))?.sharedSecret).toBe('new');
+    // Within the second: what is cached, no read.
+    await backend.set(record('k', 'newer'));
+    for (let i = 0; i < 100; i++) expect((await store.revalidate('k'))?.sharedSecret).toBe('new');
+    expect(backend.gets).toBe(2);
+    await sleep(1050);
+    expect((await store.revalidate('k'))?.sharedSecret).toBe('newer');
+    expect(backend.gets).toBe(3);
+  });
+
+  it('forgets a record the backend no longer holds', async () => {
+    const backend = new CountingStore();
+    const store = cachedStore(backend, { ttl: 3_600_000 });
+    await backend.set(record('k'));
+    await store.get('k');
+    await backend.delete('k');
+    expect(await store.revalidate('k')).toBeUndefined();
+    expect(await store.get('k')).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import {
   type Installation,
   MemoryStore,
   SecretDecryptionError,
+  type SecretStore,
   StoreUnavailableError,
   verifyRequest,
 } from '@connect-jwt/core';
@@ -207,5 +208,45 @@ describe('encryptedStore', () => {
   it('refuses a non-string installationId on write', async () => {
     const store = encryptedStore(new MemoryStore(), key);
     await expect(store.set({ ...record('a'), installationId: 42 as never })).rejects.toThrow(/installationId/);
+  });
+});
+
+describe('encryptedStore remembered values and change feed', () => {
+  it('keeps a remembered value encrypted at rest, bound to its key; recall decrypts it', async () => {
+    const backend = new MemoryStore();
+    const store = encryptedStore(backend, key) as Required<SecretStore>;
+    await store.remember('token:a', 'a-credential-value', 60_000);
+    const atRest = await backend.recall('token:a');
+    expect(atRest).toMatch(/^enc:v1:/);
+    expect(atRest).not.toContain('a-credential-value');
+    expect(await store.recall('token:a')).toBe('a-credential-value');
+    // Copied under another key, it does not decrypt there.
+    await backend.remember('token:b', atRest as string, 60_000);
+    await expect(store.recall('token:b')).rejects.toThrow(SecretDecryptionError);
+    // Nor does a shared secret's ciphertext pass for a remembered value.
+    await store.set(record('token:c'));
+    await backend.remember('token:c', (await backend.get('token:c'))?.sharedSecret as string, 60_000);
+    await expect(store.recall('token:c')).rejects.toThrow(SecretDecryptionError);
+    await store.forget('token:a');
+    expect(await store.recall('token:a')).toBeUndefined();
+  });
+
+  it('reads a plaintext remembered value unless requireEncryption', async () => {
+    const backend = new MemoryStore();
+    await backend.remember('plain', 'value', 60_000);
+    expect(await encryptedStore(backend, key).recall?.('plain')).toBe('value');
+    await expect(encryptedStore(backend, key, { requireEncryption: true }).recall?.('plain')).rejects.toThrow(
+      SecretDecryptionError,
+    );
+  });
+
+  it('passes the change feed through; a wrapper lacks what its store lacks', async () => {
+    const store = encryptedStore(new MemoryStore(), key);
+    const changes: string[] = [];
+    await store.watch?.({ change: (c) => changes.push(c.clientKey), up: () => {}, down: () => {} });
+    await store.set(record('a'));
+    expect(changes).toEqual(['a']);
+    const bare = encryptedStore({ get: async () => undefined, set: async () => {}, delete: async () => {} }, key);
+    for (const name of ['remember', 'recall', 'forget', 'watch'] as const) expect(bare[name]).toBeUndefined();
   });
 });
