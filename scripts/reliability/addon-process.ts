@@ -9,17 +9,22 @@
 //   STORE_NAMESPACE  Redis key prefix or Postgres schema, unique per run
 //   STORE_TIMEOUT_MS connect and command/query timeout of a server store
 //   KEY_SERVER_URL   where install-token keys are fetched
+//   BASE_URL         the public base URL, when several instances serve one (a fleet behind a balancer)
+//   ENCRYPTION_KEY   with CACHE_TTL: the store is cachedStore(encryptedStore(store, key), { ttl }),
+//   CACHE_TTL        as the README recommends for a fleet; feed status goes to the parent over IPC
 //
 // It talks to the parent over IPC: it sends `{ type: 'listening', url }` once ready, answers
 // `{ type: 'heap' }` with `{ type: 'heap', heapUsed }` measured after a forced GC, and closes the
-// server and the store (then exits) on `{ type: 'stop' }` or when the parent goes away.
-import type { SecretStore } from '@connect-jwt/core';
+// server and the store (then exits) on `{ type: 'stop' }` or when the parent goes away. With a
+// cache it sends `{ type: 'feed', state }` each time the cache reports its change feed down or up.
+import { cachedStore, encryptedStore, type SecretStore } from '@connect-jwt/core';
 import type { RunningAddon, StartOptions } from '@connect-jwt/example-shared';
 import { PostgresStore } from '@connect-jwt/store-postgres';
 import { RedisStore } from '@connect-jwt/store-redis';
 import { SqliteStore } from '@connect-jwt/store-sqlite';
 
 const { FRAMEWORK, STORE_KIND, STORE_URL, STORE_NAMESPACE, STORE_TIMEOUT_MS, KEY_SERVER_URL } = process.env;
+const { BASE_URL, ENCRYPTION_KEY, CACHE_TTL } = process.env;
 const send = (message: unknown) => process.send?.(message);
 
 if (!process.send) throw new Error('addon-process must be started with an IPC channel');
@@ -54,13 +59,23 @@ function openStore(): SecretStore {
   }
 }
 
+/** The fleet setup: a cache kept coherent by the store's change feed, over encrypted secrets. */
+function fleetStore(backend: SecretStore): SecretStore {
+  if (!ENCRYPTION_KEY || !CACHE_TTL) return backend;
+  return cachedStore(encryptedStore(backend, ENCRYPTION_KEY), {
+    ttl: Number(CACHE_TTL),
+    onFeedStatus: (status) => send({ type: 'feed', state: status.state }),
+  });
+}
+
 const start = await starters[FRAMEWORK ?? '']?.();
 if (!start) throw new Error(`unknown FRAMEWORK ${FRAMEWORK}`);
-const store = openStore();
+const store = fleetStore(openStore());
 const addon = await start({
   port: 0,
   host: '127.0.0.1',
   store,
+  ...(BASE_URL && { baseUrl: BASE_URL }),
   ...(KEY_SERVER_URL && { keyServerUrl: KEY_SERVER_URL }),
 });
 

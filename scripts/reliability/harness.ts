@@ -22,6 +22,10 @@ export interface AddonProcessOptions {
   storeNamespace?: string;
   storeTimeoutMs?: number;
   keyServerUrl: string;
+  /** The public base URL shared by a fleet of instances (default: the instance's own address). */
+  baseUrl?: string;
+  /** The fleet setup: `cachedStore(encryptedStore(store, encryptionKey), { ttl: cacheTtl })`. */
+  fleet?: { encryptionKey: string; cacheTtl: number };
 }
 
 export interface AddonProcess {
@@ -32,6 +36,8 @@ export interface AddonProcess {
   output(): string;
   /** Exit code or signal if the child has exited (it never should during a test). */
   exited(): string | undefined;
+  /** What the child's cache reported of its store's change feed so far, in order ('down', 'up'). */
+  feedStatus(): string[];
   /** heapUsed (bytes) after a forced GC in the child. */
   heapAfterGc(): Promise<number>;
   stop(): Promise<void>;
@@ -51,11 +57,18 @@ export function startAddonProcess(options: AddonProcessOptions): Promise<AddonPr
       STORE_NAMESPACE: options.storeNamespace ?? '',
       STORE_TIMEOUT_MS: options.storeTimeoutMs ? String(options.storeTimeoutMs) : '',
       KEY_SERVER_URL: options.keyServerUrl,
+      BASE_URL: options.baseUrl ?? '',
+      ENCRYPTION_KEY: options.fleet?.encryptionKey ?? '',
+      CACHE_TTL: options.fleet ? String(options.fleet.cacheTtl) : '',
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
   let exit: string | undefined;
+  const feed: string[] = [];
+  child.on('message', (message: { type?: string; state?: string }) => {
+    if (message?.type === 'feed') feed.push(String(message.state));
+  });
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
@@ -88,6 +101,7 @@ export function startAddonProcess(options: AddonProcessOptions): Promise<AddonPr
         child,
         output: () => output,
         exited: () => exit,
+        feedStatus: () => [...feed],
         heapAfterGc: () =>
           new Promise<number>((answer, fail) => {
             if (exit) return fail(new Error(`the add-on process has exited (${exit})`));
