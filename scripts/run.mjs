@@ -189,6 +189,12 @@ switch (job) {
     ]);
     break;
   }
+  case 'bench:fleet': {
+    setUp();
+    // Needs Redis and PostgreSQL (scripts/services.sh starts them); the Redis Cluster with REDIS_CLUSTER_URL.
+    pnpmRun(['exec', 'tsx', '--tsconfig', 'bench/fleet/tsconfig.json', 'bench/fleet/run.ts', ...process.argv.slice(3)]);
+    break;
+  }
   case 'bench:http': {
     setUp();
     must(process.execPath, [join(root, 'bench/http/run.mjs'), ...process.argv.slice(3)], { env });
@@ -208,7 +214,7 @@ switch (job) {
   }
   default:
     console.error(
-      'usage: node scripts/run.mjs start|test|test:browser|test:load|bench|bench:stores|bench:http|demo|pack',
+      'usage: node scripts/run.mjs start|test|test:browser|test:load|bench|bench:stores|bench:fleet|bench:http|demo|pack',
     );
     process.exit(2);
 }
