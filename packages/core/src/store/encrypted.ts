@@ -154,11 +154,16 @@ class EncryptedStore implements SecretStore {
     await callStore(() => this.inner.delete(clientKey));
   }
 
-  /** Passed through: rememberOnce values are hashes (of install tokens), not secrets. */
+  /**
+   * Sealed like `remember`, since it shares the keyspace: a value remembered by either is recalled
+   * alike. The answer is the caller's own value when this call stored it, else the earlier one opened.
+   */
   async rememberOnce(key: string, value: string, ttlMs: number): Promise<string> {
     this.#assertOpen();
     assertRememberArguments(key, value, ttlMs);
-    return callStore(() => rememberOnceIn(this.inner, key, value, ttlMs));
+    const sealed = this.#seal(key, value);
+    const held = await callStore(() => rememberOnceIn(this.inner, key, sealed, ttlMs));
+    return held === sealed ? value : this.#open(key, held);
   }
 
   /**
@@ -168,7 +173,7 @@ class EncryptedStore implements SecretStore {
   async remember(key: string, value: string, ttlMs: number): Promise<void> {
     this.#assertOpen();
     assertRememberArguments(key, value, ttlMs, 'remember');
-    const sealed = V1 + this.#encrypt(value, rememberedData(key));
+    const sealed = this.#seal(key, value);
     await callStore(async () => this.inner.remember?.(key, sealed, ttlMs));
   }
 
@@ -176,7 +181,15 @@ class EncryptedStore implements SecretStore {
     this.#assertOpen();
     assertRememberKey(key, 'recall');
     const stored = await callStore(async () => this.inner.recall?.(key));
-    if (stored === undefined || stored === null) return undefined;
+    return stored === undefined || stored === null ? undefined : this.#open(key, stored);
+  }
+
+  #seal(key: string, value: string): string {
+    return V1 + this.#encrypt(value, rememberedData(key));
+  }
+
+  /** A remembered value as stored: decrypted, or as it is when written before encryption (unless required). */
+  #open(key: string, stored: string): string {
     if (!stored.startsWith('enc:')) {
       if (this.requireEncryption) {
         throw new SecretDecryptionError('the remembered value is not encrypted, and requireEncryption is set');
