@@ -126,6 +126,13 @@ for (const backend of backends) {
           }),
         ),
       );
+      // Each instance has answered once (its store connected, its code paths loaded), so the bound
+      // below measures propagation, not a cold start.
+      for (const instance of instances) {
+        const token = await createJwt('not-installed', 'any-secret-0123456789', { uri: '/hello' });
+        const response = await fetch(`${instance.url}/hello`, { headers: { authorization: `JWT ${token}` } });
+        expect(response.status).toBe(401);
+      }
       // The product's lifecycle callbacks reach the first instance.
       const [first] = instances as [AddonProcess];
       await balancer.routeTo({ port: Number(new URL(first.url).port), child: first.child });
