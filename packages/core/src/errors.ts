@@ -125,3 +125,48 @@ export class MissingPackageError extends ConnectJwtError {
     this.packageName = options.packageName;
   }
 }
+
+/**
+ * The OAuth 2.0 authorization server refused to issue a user token (JWT-bearer grant): its HTTP
+ * `authServerStatus` and the OAuth `error` / `errorDescription` it gave. Never carries the
+ * assertion, the shared secret or a token.
+ */
+export class UserTokenError extends ConnectJwtError {
+  static override readonly code = 'ERR_USER_TOKEN';
+  override readonly code = 'ERR_USER_TOKEN';
+  /** Upstream refused: the add-on cannot do what was asked, not the caller's token. */
+  override readonly status = 502;
+  /** The authorization server's HTTP status (0 when it answered 2xx without a usable token). */
+  readonly authServerStatus: number;
+  /** The OAuth `error` code, e.g. `invalid_grant`. */
+  readonly error: string | undefined;
+  /** The OAuth `error_description`. */
+  readonly errorDescription: string | undefined;
+
+  constructor(
+    message: string,
+    options: { cause?: unknown; authServerStatus: number; error?: string; errorDescription?: string },
+  ) {
+    super(message, options);
+    this.authServerStatus = options.authServerStatus;
+    this.error = options.error;
+    this.errorDescription = options.errorDescription;
+  }
+}
+
+/** The authorization server could not be reached, timed out or answered 429/5xx: retry later. */
+export class UserTokenUnavailableError extends ConnectJwtError {
+  static override readonly code = 'ERR_USER_TOKEN_UNAVAILABLE';
+  override readonly code = 'ERR_USER_TOKEN_UNAVAILABLE';
+  override readonly status = 503;
+  /** The authorization server's HTTP status, when it answered at all. */
+  readonly authServerStatus: number | undefined;
+  /** Seconds after which a retry may succeed, when the server said so. */
+  readonly retryAfter: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; authServerStatus?: number; retryAfter?: number }) {
+    super(message, options);
+    this.authServerStatus = options?.authServerStatus;
+    this.retryAfter = options?.retryAfter;
+  }
+}

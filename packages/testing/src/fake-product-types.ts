@@ -1,7 +1,9 @@
+import type { TokenRequestRecord } from './authorization-server.js';
 import type { ContextTokenOptions, HostTokenOptions } from './host-tokens.js';
 import type { KeyServer } from './key-server.js';
 import type { ReceivedCall, UserAnswer } from './product-api.js';
 import type { ProductType } from './product-type.js';
+import type { RateLimitOptions } from './rate-limit.js';
 import type { InstallPayload } from './signed-install.js';
 import type { WebhookEvent } from './webhook-payloads.js';
 
@@ -12,6 +14,8 @@ export interface FakeProductOptions {
   clientKey?: string;
   /** The user the product acts for (`sub` of host and context tokens). */
   accountId?: string;
+  /** Seconds the user tokens of `authorizationServerUrl` live; default 900, as Atlassian's. */
+  userTokenLifetime?: number;
 }
 
 /**
@@ -91,6 +95,19 @@ export interface FakeProduct {
   readonly installed: boolean;
   /** Every call the add-on made to the product's REST API, in order. */
   readonly received: ReceivedCall[];
+  /** The installation's OAuth client (sent in the install payload), the `iss` of user-token assertions. */
+  readonly oauthClientId: string;
+  /**
+   * A strict fake OAuth 2.0 authorization server for acting as a user (`getUserAccessToken`,
+   * `productFetch(…, { as })`); its tokens are accepted by this product's API as their account.
+   */
+  readonly authorizationServerUrl: string;
+  /** Every `POST /oauth2/token` it received, in order. */
+  readonly tokenRequests: TokenRequestRecord[];
+  /** Every user token issued so far expires now: the API refuses them (401). */
+  expireUserTokens(): void;
+  /** The next authenticated API calls (`times`, default 1) get a 429 or 503 with Retry-After instead. */
+  rateLimit(options?: RateLimitOptions): void;
   /** POSTs a signed install to the add-on; remembers the shared secret when it answers 2xx. */
   install(addonBaseUrl: string, options?: InstallOptions): Promise<Response>;
   /** POSTs a signed uninstall; afterwards the REST API refuses the add-on. */

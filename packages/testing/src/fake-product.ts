@@ -1,12 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isAbsoluteUrl, trimTrailingSlashes } from '@connect-jwt/core/adapter';
 import type { FakeProduct, FakeProductOptions, InstalledAddon } from './fake-product-types.js';
+import { type AuthorizationServer, startAuthorizationServer } from './authorization-server.js';
 import { type HostIdentity, mintContextToken, mintHostToken, tamperToken } from './host-tokens.js';
 import { iframeParams, toQueryString } from './iframe-params.js';
 import { startKeyServer } from './key-server.js';
 import { createLifecycleClient, readDescriptor } from './lifecycle-client.js';
 import { type ProductApi, startProductApi } from './product-api.js';
 import { PRODUCT_TYPES } from './product-type.js';
+import { createRateLimitScript } from './rate-limit.js';
 import { createRequestClient } from './request-client.js';
 import { installPayload } from './signed-install.js';
 import { webhookPayload } from './webhook-payloads.js';
@@ -48,16 +50,35 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
   let installed = false;
   let closing: Promise<void> | undefined;
 
+  const oauthClientId = randomBytes(16).toString('hex');
   const keyServer = await startKeyServer();
+  const rateLimits = createRateLimitScript();
   let api: ProductApi;
+  let authorizationServer: AuthorizationServer;
+  try {
+    authorizationServer = await startAuthorizationServer({
+      client: () =>
+        installed && addon ? { oauthClientId, sharedSecret, baseUrl: api.baseUrl, appKey: addon.appKey } : undefined,
+      ...(options.userTokenLifetime !== undefined && { tokenLifetime: options.userTokenLifetime }),
+    });
+  } catch (error) {
+    await keyServer.close();
+    throw error;
+  }
   try {
     api = await startProductApi({
       productType,
       accountId,
       caller: () => (installed && addon ? { appKey: addon.appKey, sharedSecret } : undefined),
+      bearer: (token) => {
+        const { token: issued, expired } = authorizationServer.lookup(token);
+        if (issued === undefined || !installed) return { refused: expired ? 'ERR_TOKEN_EXPIRED' : 'ERR_TOKEN_UNKNOWN' };
+        return { accountId: issued.accountId, appKey: issued.appKey };
+      },
+      limited: () => rateLimits.take(),
     });
   } catch (error) {
-    await keyServer.close();
+    await Promise.all([keyServer.close(), authorizationServer.close()]);
     throw error;
   }
 
@@ -88,6 +109,7 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
       displayUrl: api.baseUrl,
       productType,
       eventType,
+      oauthClientId,
     });
   }
 
@@ -112,6 +134,11 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
       return installed;
     },
     received: api.received,
+    oauthClientId,
+    authorizationServerUrl: authorizationServer.url,
+    tokenRequests: authorizationServer.requests,
+    expireUserTokens: () => authorizationServer.expireTokens(),
+    rateLimit: (limit) => rateLimits.add(limit),
 
     async install(addonBaseUrl, installOptions = {}) {
       if (typeof addonBaseUrl !== 'string' || !/^https?:\/\/[^/]/.test(addonBaseUrl)) {
@@ -209,7 +236,7 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
     },
 
     close() {
-      closing ??= Promise.all([api.close(), keyServer.close()]).then(() => undefined);
+      closing ??= Promise.all([api.close(), keyServer.close(), authorizationServer.close()]).then(() => undefined);
       return closing;
     },
   };

@@ -1,3 +1,4 @@
+export type { TokenRequestRecord } from './authorization-server.js';
 export {
   CHROMIUM_ARGS,
   type ChromiumLaunchOptions,
@@ -54,6 +55,7 @@ export {
   type UserRequest,
 } from './product-api.js';
 export type { ProductType } from './product-type.js';
+export type { RateLimitOptions } from './rate-limit.js';
 export { type AddonHandler, type RunningAddon, type ServeOptions, serveAddon } from './serve-addon.js';
 export { type InstallPayload, installPayload, type SignInstallOptions, signInstall } from './signed-install.js';
 export { ALL_JS_URL, STAND_IN_ALL_JS } from './stand-in-all-js.js';

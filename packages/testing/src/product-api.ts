@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type Installation, type SecretStore, verifyRequest } from '@connect-jwt/core';
 import { toErrorResponse } from '@connect-jwt/core/adapter';
 import { type ProductType, productContextPath } from './product-type.js';
+import type { LimitedAnswer } from './rate-limit.js';
 import { readBody } from './read-body.js';
 
 /** One call the add-on made to the product's REST API, as the product saw it. */
@@ -18,6 +19,10 @@ export interface ReceivedCall {
   accountId?: string;
   /** Why the JWT was refused (`ERR_…`). */
   code?: string;
+  /** How the call authenticated: the add-on's JWT, or a Bearer token acting as a user. */
+  auth?: 'jwt' | 'bearer';
+  /** `iat` of the accepted JWT: a call signed anew has its own. */
+  issuedAt?: number;
   /** The parsed JSON body, if any. */
   body?: unknown;
 }
@@ -34,7 +39,14 @@ export interface ProductApiOptions {
   caller: () => ApiCaller | undefined;
   /** The accountId `myself`/`user/current` describe. */
   accountId: string;
+  /** Who a Bearer token acts as (tokens of the authorization server); without it Bearer is refused. */
+  bearer?: (token: string) => BearerCaller;
+  /** A scripted rate-limited answer to give instead of the real one, after authentication. */
+  limited?: () => LimitedAnswer | undefined;
 }
+
+/** What a Bearer token is worth: its user and add-on, or why it is refused. */
+export type BearerCaller = { accountId: string; appKey: string } | { refused: 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_UNKNOWN' };
 
 export interface ProductApi {
   /** The site URL, e.g. `http://127.0.0.1:50123` (no `/wiki`). */
@@ -94,6 +106,22 @@ export async function startProductApi(options: ProductApiOptions): Promise<Produ
     const body = await readJson(req);
     const call: ReceivedCall = { method, url, status: 0, ...(body !== undefined && { body }) };
     received.push(call);
+    const bearer = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (bearer !== undefined) {
+      // As the host: a user token acts as its account and needs no JWT; an expired one is refused.
+      const who = options.bearer?.(bearer) ?? { refused: 'ERR_TOKEN_UNKNOWN' as const };
+      call.auth = 'bearer';
+      if ('refused' in who) {
+        call.status = 401;
+        call.code = who.refused;
+        send(res, 401, { code: 401, message: 'Client must be authenticated to access this resource.' });
+        return;
+      }
+      call.appKey = who.appKey;
+      call.accountId = who.accountId;
+      answer(res, call, method, url, body);
+      return;
+    }
     const caller = options.caller();
     try {
       const store = callerStore(caller, `${siteUrl}${contextPath}`);
@@ -102,6 +130,8 @@ export async function startProductApi(options: ProductApiOptions): Promise<Produ
         { store, baseUrl: `${siteUrl}${contextPath}` },
       );
       call.appKey = auth.clientKey;
+      call.auth = 'jwt';
+      if (typeof auth.payload.iat === 'number') call.issuedAt = auth.payload.iat;
       if (auth.accountId !== undefined) call.accountId = auth.accountId;
     } catch (error) {
       const answer = toErrorResponse(error);
@@ -110,9 +140,19 @@ export async function startProductApi(options: ProductApiOptions): Promise<Produ
       send(res, answer.status, answer.body, answer.headers);
       return;
     }
-    const [status, answer] = route(method, url, body, call.accountId);
+    answer(res, call, method, url, body);
+  }
+
+  function answer(res: ServerResponse, call: ReceivedCall, method: string, url: string, body: unknown): void {
+    const limited = options.limited?.();
+    if (limited !== undefined) {
+      call.status = limited.status;
+      send(res, limited.status, limited.body, limited.headers);
+      return;
+    }
+    const [status, result] = route(method, url, body, call.accountId);
     call.status = status;
-    send(res, status, answer);
+    send(res, status, result);
   }
 
   function route(method: string, url: string, body: unknown, accountId: string | undefined): [number, unknown] {

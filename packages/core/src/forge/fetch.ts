@@ -1,9 +1,12 @@
 import { resolveWithin } from '../lib/resolve-within.js';
+import { type RetryOptions, retryPolicy, sendWithRetry } from '../outbound/retry.js';
 import type { ForgeAuth } from './types.js';
 
 export interface ForgeFetchInit extends RequestInit {
   /** `app` (default): the system token, the app acting on its own; `user`: the user token. */
   as?: 'app' | 'user';
+  /** How a 429 (or 503 with Retry-After) is retried; `false`: never. Default: idempotent methods, 4 times. */
+  retry?: RetryOptions | false;
 }
 
 /**
@@ -16,7 +19,7 @@ export async function forgeFetch(
   path: string,
   init: ForgeFetchInit = {},
 ): Promise<Response> {
-  const { as = 'app', ...requestInit } = init;
+  const { as = 'app', retry, ...requestInit } = init;
   if (as !== 'app' && as !== 'user') throw new TypeError("forgeFetch: init.as must be 'app' or 'user'");
   const token = as === 'app' ? auth?.systemToken : auth?.userToken;
   if (typeof token !== 'string' || token === '') {
@@ -29,6 +32,9 @@ export async function forgeFetch(
   const url = resolveWithin(String(auth.apiBaseUrl ?? ''), path, { where: 'forgeFetch', base: 'auth.apiBaseUrl' });
   const headers = new Headers(requestInit.headers);
   headers.set('authorization', `Bearer ${token}`);
+  const method = (requestInit.method ?? 'GET').toUpperCase();
+  const policy = retryPolicy(retry, 'forgeFetch');
   // A redirect would carry the token on to wherever it points.
-  return fetch(url, { ...requestInit, headers, redirect: requestInit.redirect ?? 'error' });
+  const send = () => fetch(url, { ...requestInit, method, headers, redirect: requestInit.redirect ?? 'error' });
+  return sendWithRetry(send, policy, { method, url, body: requestInit.body, signal: requestInit.signal });
 }
