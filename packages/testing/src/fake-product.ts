@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isAbsoluteUrl, trimTrailingSlashes } from '@connect-jwt/core/adapter';
-import type { FakeProduct, FakeProductOptions, InstalledAddon } from './fake-product-types.js';
 import { type AuthorizationServer, startAuthorizationServer } from './authorization-server.js';
+import type { FakeProduct, FakeProductOptions, InstalledAddon } from './fake-product-types.js';
 import { type HostIdentity, mintContextToken, mintHostToken, tamperToken } from './host-tokens.js';
 import { iframeParams, toQueryString } from './iframe-params.js';
 import { startKeyServer } from './key-server.js';

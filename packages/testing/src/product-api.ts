@@ -46,7 +46,9 @@ export interface ProductApiOptions {
 }
 
 /** What a Bearer token is worth: its user and add-on, or why it is refused. */
-export type BearerCaller = { accountId: string; appKey: string } | { refused: 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_UNKNOWN' };
+export type BearerCaller =
+  | { accountId: string; appKey: string }
+  | { refused: 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_UNKNOWN' };
 
 export interface ProductApi {
   /** The site URL, e.g. `http://127.0.0.1:50123` (no `/wiki`). */

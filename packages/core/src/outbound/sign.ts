@@ -112,7 +112,8 @@ async function sendAsUser(
   policy: RetryPolicy | undefined,
 ): Promise<Response> {
   const as = options.as;
-  if (as === null || typeof as !== 'object') throw new TypeError('productFetch: options.as must be { accountId, scopes? }');
+  if (as === null || typeof as !== 'object')
+    throw new TypeError('productFetch: options.as must be { accountId, scopes? }');
   const tokenRequest = userTokenRequest(
     installation,
     {

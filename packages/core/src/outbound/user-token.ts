@@ -235,7 +235,9 @@ function storeKeyOf(key: string): string {
 function readStored(value: string): UserAccessToken | undefined {
   try {
     const parsed = JSON.parse(value) as { t?: unknown; e?: unknown };
-    return typeof parsed.t === 'string' && typeof parsed.e === 'number' ? new UserAccessToken(parsed.t, parsed.e) : undefined;
+    return typeof parsed.t === 'string' && typeof parsed.e === 'number'
+      ? new UserAccessToken(parsed.t, parsed.e)
+      : undefined;
   } catch {
     return undefined;
   }
