@@ -129,6 +129,18 @@ describe.each(EXAMPLES)('the %s example add-on', (_name, appKey, start) => {
     expect(await refusal(await product.loadIframe('/hello'))).toEqual([401, 'ERR_INVALID_ISSUER']);
   });
 
+  it('calls the product as the signed-in user (ACT_AS_USER), for Jira and Confluence', async () => {
+    for (const productType of ['jira', 'confluence'] as const) {
+      const { product, addon } = await startWith(start, productType);
+      expect((await product.install(addon.baseUrl)).status).toBe(204);
+      const asUser = await product.request('/api/myself-as-user', { token: await product.contextToken() });
+      expect(asUser.status).toBe(200);
+      expect(await asUser.json()).toMatchObject({ productStatus: 200, product: { accountId: product.accountId } });
+      expect(product.received).toEqual([expect.objectContaining({ auth: 'bearer', accountId: product.accountId })]);
+      expect(product.tokenRequests).toEqual([expect.objectContaining({ status: 200, accountId: product.accountId })]);
+    }
+  });
+
   it('signs its outbound call for Confluence below /wiki', async () => {
     const { product, addon } = await startWith(start, 'confluence');
     expect((await product.install(addon.baseUrl)).status).toBe(204);

@@ -40,6 +40,7 @@ export async function startExampleWithProduct(
     host: '127.0.0.1',
     store,
     keyServerUrl: product.keyServerUrl,
+    authorizationServerUrl: product.authorizationServerUrl,
     ...(forge && { forge: { appId: forge.appId, jwksUrl: forge.jwksUrl } }),
   });
   cleanUps.push(() => addon.close());

@@ -8,6 +8,7 @@ import {
   renderGeneralPage,
   type StartOptions,
   serveAddon,
+  whoAmIAsUser,
   whoAmIPath,
 } from '@connect-jwt/example-shared';
 import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/express';
@@ -19,6 +20,7 @@ const IDENTITY = { key: 'connect-jwt-express-example', name: 'connect-jwt Expres
 export function createApp(options: AddonOptions): Express {
   const descriptor = exampleDescriptor(options.baseUrl, IDENTITY);
   const auth = { store: options.store, baseUrl: descriptor.baseUrl };
+  const { authorizationServerUrl } = options;
   const app = express();
 
   app.get('/atlassian-connect.json', (_req, res) => {
@@ -65,11 +67,19 @@ export function createApp(options: AddonOptions): Express {
     res.status(response.ok ? 200 : 502).json({ productStatus: response.status, product: await response.json() });
   });
 
+  // Calls the product as the signed-in user (OAuth 2.0 impersonation, ACT_AS_USER in the descriptor).
+  app.get('/api/myself-as-user', atlassianJwt({ ...auth, qsh: 'context' }), async (req, res) => {
+    const answer = await whoAmIAsUser(req.atlassian, { appKey: descriptor.key, authorizationServerUrl });
+    res.status(answer.status).json(answer.body);
+  });
+
   return app;
 }
 
 /** Listens on `options.port` (0: any free port) and serves the add-on there. */
 export function startAddon(options: StartOptions): Promise<RunningAddon> {
-  const { store, keyServerUrl, forge, ...listen } = options;
-  return serveAddon(listen, async (baseUrl) => ({ handler: createApp({ baseUrl, store, keyServerUrl, forge }) }));
+  const { store, keyServerUrl, forge, authorizationServerUrl, ...listen } = options;
+  return serveAddon(listen, async (baseUrl) => ({
+    handler: createApp({ baseUrl, store, keyServerUrl, forge, authorizationServerUrl }),
+  }));
 }

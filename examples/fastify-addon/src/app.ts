@@ -8,6 +8,7 @@ import {
   renderGeneralPage,
   type StartOptions,
   serveAddon,
+  whoAmIAsUser,
   whoAmIPath,
 } from '@connect-jwt/example-shared';
 import { atlassianJwt, connectLifecycle } from '@connect-jwt/fastify';
@@ -75,14 +76,23 @@ export async function createApp(options: AddonOptions): Promise<FastifyInstance>
       .send({ productStatus: response.status, product: await response.json() });
   });
 
+  // Calls the product as the signed-in user (OAuth 2.0 impersonation, ACT_AS_USER in the descriptor).
+  app.get('/api/myself-as-user', { config: { atlassianJwt: { qsh: 'context' } } }, async (request, reply) => {
+    const answer = await whoAmIAsUser(request.atlassian, {
+      appKey: descriptor.key,
+      authorizationServerUrl: options.authorizationServerUrl,
+    });
+    return reply.status(answer.status).send(answer.body);
+  });
+
   return app;
 }
 
 /** Listens on `options.port` (0: any free port) and serves the add-on there. */
 export function startAddon(options: StartOptions): Promise<RunningAddon> {
-  const { store, keyServerUrl, forge, ...listen } = options;
+  const { store, keyServerUrl, forge, authorizationServerUrl, ...listen } = options;
   return serveAddon(listen, async (baseUrl) => {
-    const app = await createApp({ baseUrl, store, keyServerUrl, forge });
+    const app = await createApp({ baseUrl, store, keyServerUrl, forge, authorizationServerUrl });
     await app.ready();
     // The server already listens (its port fixes the base URL), so Fastify serves through its router.
     return { handler: (req, res) => app.routing(req, res), close: () => app.close() };

@@ -8,6 +8,7 @@ import {
   renderGeneralPage,
   type StartOptions,
   serveAddon,
+  whoAmIAsUser,
   whoAmIPath,
 } from '@connect-jwt/example-shared';
 import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/koa';
@@ -21,6 +22,7 @@ const IDENTITY = { key: 'connect-jwt-koa-example', name: 'connect-jwt Koa exampl
 export function createApp(options: AddonOptions): Koa {
   const descriptor = exampleDescriptor(options.baseUrl, IDENTITY);
   const auth = { store: options.store, baseUrl: descriptor.baseUrl };
+  const { authorizationServerUrl } = options;
   const app = new Koa();
   const router = new Router();
 
@@ -66,6 +68,13 @@ export function createApp(options: AddonOptions): Koa {
     ctx.body = { productStatus: response.status, product: await response.json() };
   });
 
+  // Calls the product as the signed-in user (OAuth 2.0 impersonation, ACT_AS_USER in the descriptor).
+  router.get('/api/myself-as-user', atlassianJwt({ ...auth, qsh: 'context' }), async (ctx) => {
+    const answer = await whoAmIAsUser(ctx.state.atlassian, { appKey: descriptor.key, authorizationServerUrl });
+    ctx.status = answer.status;
+    ctx.body = answer.body;
+  });
+
   app.use(connectLifecycle({ baseUrl: descriptor.baseUrl, store: options.store, keyServerUrl: options.keyServerUrl }));
   app.use(router.routes()).use(router.allowedMethods());
   return app;
@@ -73,8 +82,8 @@ export function createApp(options: AddonOptions): Koa {
 
 /** Listens on `options.port` (0: any free port) and serves the add-on there. */
 export function startAddon(options: StartOptions): Promise<RunningAddon> {
-  const { store, keyServerUrl, forge, ...listen } = options;
+  const { store, keyServerUrl, forge, authorizationServerUrl, ...listen } = options;
   return serveAddon(listen, async (baseUrl) => ({
-    handler: createApp({ baseUrl, store, keyServerUrl, forge }).callback(),
+    handler: createApp({ baseUrl, store, keyServerUrl, forge, authorizationServerUrl }).callback(),
   }));
 }

@@ -103,6 +103,19 @@ function flow(product: FakeProduct, forge: FakeForge, addon: RunningAddon, store
       },
     },
     {
+      title: 'as the user',
+      request: 'GET /api/myself-as-user → Bearer (ACT_AS_USER)',
+      expectedStatus: 200,
+      send: async () => product.request('/api/myself-as-user', { token: await product.contextToken() }),
+      summarize: (body) => {
+        const call = product.received.at(-1);
+        const answered = (body as { product?: { accountId?: string } }).product?.accountId;
+        return call?.auth === 'bearer' && answered === product.accountId
+          ? `product answered as ${user} (user token from ${product.tokenRequests.length} token request)`
+          : 'the product did not answer as the user';
+      },
+    },
+    {
       title: 'Forge trigger',
       request: 'POST /forge/events (Bearer FIT, RS256)',
       expectedStatus: 200,
@@ -170,7 +183,7 @@ async function readBody(response: Response): Promise<unknown> {
 
 /**
  * `npm run demo`: an example add-on on a free port with a throw-away SQLite store, driven by a fake
- * Jira through install → iframe → context call → webhook → outbound call → uninstall, one line a
+ * Jira through install → iframe → context call → webhook → outbound calls (as the add-on, as the user) → uninstall, one line a
  * step, so a newcomer sees what is signed, by whom, and what is refused.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
@@ -189,12 +202,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
       host: '127.0.0.1',
       store,
       keyServerUrl: product.keyServerUrl,
+      authorizationServerUrl: product.authorizationServerUrl,
       forge: { appId: forge.appId, jwksUrl: forge.jwksUrl },
     });
     print(paint(1, `connect-jwt demo: ${options.name} driven by a fake Jira`));
     print('');
     print(`  add-on   ${addon.baseUrl}  (descriptor at /atlassian-connect.json, SQLite store in a temp dir)`);
     print(`  product  ${product.baseUrl}  (REST API; install keys at ${product.keyServerUrl})`);
+    print(`  oauth    ${product.authorizationServerUrl}  (user tokens for ACT_AS_USER)`);
     print(`  forge    ${forge.jwksUrl}  (app ${forge.appId})`);
     print('');
     for (const [index, definition] of flow(product, forge, addon, store).entries()) {

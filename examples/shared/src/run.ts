@@ -12,13 +12,15 @@ export interface AddonOptions {
   keyServerUrl?: string | undefined;
   /** Connect on Forge: the app's Forge settings. Without them the add-on is Connect only. */
   forge?: ForgeSettings | undefined;
+  /** Where user tokens come from (acting as a user); default Atlassian's. A fake product passes its own. */
+  authorizationServerUrl?: string | undefined;
 }
 
 /** What every example's `startAddon` takes: where to listen, and the app's options. */
 export type StartOptions = ServeOptions & Omit<AddonOptions, 'baseUrl'>;
 
 /**
- * The `start` script of every example: reads PORT, HOST, BASE_URL, KEY_SERVER_URL and the store
+ * The `start` script of every example: reads PORT, HOST, BASE_URL, KEY_SERVER_URL, AUTHORIZATION_SERVER_URL and the store
  * URLs from the environment, serves the add-on and says where its descriptor is.
  */
 export async function runFromEnv(
@@ -38,6 +40,7 @@ export async function runFromEnv(
       ...(env.HOST && { host: env.HOST }),
       ...(env.BASE_URL && { baseUrl: env.BASE_URL }),
       ...(env.KEY_SERVER_URL && { keyServerUrl: env.KEY_SERVER_URL }),
+      ...(env.AUTHORIZATION_SERVER_URL && { authorizationServerUrl: env.AUTHORIZATION_SERVER_URL }),
       ...(env.FORGE_APP_ID && { forge: { appId: env.FORGE_APP_ID, jwksUrl: env.FORGE_JWKS_URL || undefined } }),
     });
   } catch (error) {

@@ -13,6 +13,7 @@ describe('runDemo', () => {
       ['context call', 200],
       ['webhook', 200],
       ['outbound call', 200],
+      ['as the user', 200],
       ['Forge trigger', 200],
       ['Forge UI call', 200],
       ['other app FIT', 401],
@@ -24,9 +25,10 @@ describe('runDemo', () => {
     expect(steps[1]?.summary).toBe('ERR_INVALID_INSTALL, stored secret unchanged');
     expect(steps[5]?.summary).toBe('product checked iss=connect-jwt-express-example and qsh: 200');
     expect(lines.at(-1)).toBe('every step answered as expected');
-    expect(steps[6]?.summary).toMatch(/^avi:jira:created:issue → Connect installation .{8}… \(DEVELOPMENT\)$/);
-    expect(steps[7]?.summary).toMatch(/^kind forge for /);
-    expect(steps[8]?.summary).toBe('ERR_INVALID_AUDIENCE');
-    expect(lines.filter((line) => line.startsWith('✓'))).toHaveLength(12);
+    expect(steps[6]?.summary).toMatch(/^product answered as .{12}… \(user token from 1 token request\)$/);
+    expect(steps[7]?.summary).toMatch(/^avi:jira:created:issue → Connect installation .{8}… \(DEVELOPMENT\)$/);
+    expect(steps[8]?.summary).toMatch(/^kind forge for /);
+    expect(steps[9]?.summary).toBe('ERR_INVALID_AUDIENCE');
+    expect(lines.filter((line) => line.startsWith('✓'))).toHaveLength(13);
   });
 });
