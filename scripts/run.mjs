@@ -172,6 +172,8 @@ switch (job) {
     pnpmRun(['exec', 'tsx', 'bench/verify.bench.ts', ...process.argv.slice(3)]);
     // Forge Invocation Tokens: verifyForgeInvocation against an RS256 floor, jose and ACE's pattern.
     pnpmRun(['exec', 'tsx', 'bench/forge.bench.ts', ...process.argv.slice(3)]);
+    // Outbound: productFetch as a user (cached token) against productFetch as the add-on; goal ≤ 5 µs added.
+    pnpmRun(['exec', 'tsx', 'bench/outbound.bench.ts', ...process.argv.slice(3)]);
     // Then the same check with each store, bare and behind cachedStore.
     pnpmRun(['exec', 'tsx', '--tsconfig', 'bench/stores/tsconfig.json', 'bench/stores/run.ts']);
     break;
