@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
@@ -256,5 +257,24 @@ describe('productFetch as a user', () => {
       [200, undefined],
     ]);
     expect(jira.product.tokenRequests.length - before.tokens).toBe(1);
+  });
+
+  it("is the migration guide's one-line equivalent of ACE's asUserByAccountId(accountId).get(url)", async () => {
+    const guide = readFileSync(new URL('../../../../docs/migrating-from-ace.md', import.meta.url), 'utf8');
+    expect(guide).toContain("| `httpClient(req).asUserByAccountId(accountId).get('/rest/api/3/myself')`");
+    expect(guide).toContain(
+      "`productFetch(req.atlassian.installation, { appKey, as: { accountId } }, '/rest/api/3/myself')`",
+    );
+    const accountId = newAccount();
+    const appKey = APP_KEY;
+    const req = { atlassian: { installation: jira.installation, accountId } };
+    // The guide's line; only `authorizationServerUrl` is added, to reach the fake server instead of Atlassian's.
+    const { authorizationServerUrl } = jira.product;
+    const response = await productFetch(
+      req.atlassian.installation,
+      { appKey, as: { accountId }, authorizationServerUrl },
+      '/rest/api/3/myself',
+    );
+    expect(await response.json()).toMatchObject({ accountId, accountType: 'atlassian' });
   });
 });
