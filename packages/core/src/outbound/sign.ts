@@ -2,7 +2,9 @@ import { resolveWithin } from '../lib/resolve-within.js';
 import type { Installation, SecretStore } from '../store/types.js';
 import { createJwt } from '../token/create.js';
 import { isReplayableBody, type RetryOptions, type RetryPolicy, retryPolicy, sendWithRetry } from './retry.js';
-import { tokenCacheFor, type UserAccessToken, userTokenRequest } from './user-token.js';
+import { userTokenRequest } from './user-token.js';
+import { tokenCacheFor } from './user-token-cache.js';
+import type { UserAccessToken } from './user-token-grant.js';
 
 export interface SignRequestOptions {
   /** The add-on key (descriptor `key`): the `iss` of calls the add-on makes. */
