@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { forgeFetch, productFetch, type RetryEvent, type RetryOptions } from '@connect-jwt/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseRetryAfter } from '../../src/outbound/retry.js';
 import { APP_KEY, type InstalledProduct, installedProduct } from '../support/installed-product.js';
 
 // No test waits for a Retry-After: `sleep` moves a fake clock (Date only; timers stay real) by
@@ -236,5 +237,22 @@ describe('forgeFetch under rate limits', () => {
     answers = [429];
     expect((await forgeFetch(auth, '/rest/api/3/myself', { retry: false })).status).toBe(429);
     expect(waits).toHaveLength(2);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('Wed, 21 Oct 2026 07:28:00 GMT');
+  it.each<[string, number | undefined]>([
+    ['0', 0],
+    ['7', 7000],
+    [' 12 ', 12_000],
+    ['Wed, 21 Oct 2026 07:28:30 GMT', 30_000],
+    ['Wed, 21 Oct 2026 07:27:00 GMT', 0],
+    ['-1', undefined],
+    ['1.5', undefined],
+    ['soon', undefined],
+    ['', undefined],
+  ])('%j → %j ms', (header, ms) => {
+    expect(parseRetryAfter(header, now)).toBe(ms);
   });
 });
