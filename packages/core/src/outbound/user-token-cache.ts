@@ -35,7 +35,7 @@ export class TokenCache {
       pending = this.#fill(request).finally(() => this.#inFlight.delete(request.key));
       this.#inFlight.set(request.key, pending);
     }
-    return pending;
+    return request.signal === undefined ? pending : abortable(pending, request.signal);
   }
 
   /** Drops `token` (the product refused it) unless a newer one already replaced it. */
@@ -106,4 +106,14 @@ export function tokenCacheFor(store: SecretStore | undefined): TokenCache {
     storeCaches.set(store, cache);
   }
   return cache;
+}
+
+/** `pending`, or the abort reason of `signal` as soon as it fires: this caller stops waiting, the request goes on. */
+function abortable<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -61,6 +61,7 @@ export interface TokenRequest {
   scope: string | undefined;
   server: string;
   timeoutMs: number;
+  /** The caller's: it stops waiting when this fires, the shared request goes on. */
   signal: AbortSignal | undefined;
 }
 
@@ -83,7 +84,6 @@ export async function requestUserToken(request: TokenRequest): Promise<UserAcces
   const body = new URLSearchParams({ grant_type: GRANT_TYPE, assertion });
   if (request.scope !== undefined) body.set('scope', request.scope);
   const timeout = AbortSignal.timeout(request.timeoutMs);
-  const signal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
   let response: Response;
   let text: string;
   try {
@@ -92,11 +92,11 @@ export async function requestUserToken(request: TokenRequest): Promise<UserAcces
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: body.toString(),
       redirect: 'error',
-      signal,
+      // Not the caller's signal: callers share this request, and one leaving must not fail the others.
+      signal: timeout,
     });
     text = await readBoundedText(response, MAX_ANSWER_BYTES, () => new Error('answer too large'));
   } catch (cause) {
-    if (request.signal?.aborted) throw request.signal.reason;
     // The cause is fetch's own error: it names the URL and the failure, never the request body.
     throw new UserTokenUnavailableError(
       timeout.aborted

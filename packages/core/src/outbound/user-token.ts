@@ -21,7 +21,7 @@ export interface UserAccessTokenOptions {
   cache?: SecretStore;
   /** Milliseconds before the token request is given up; default 10 000. */
   timeoutMs?: number;
-  /** Aborts the token request. */
+  /** Stops waiting for the token, with its reason; a token request other callers share goes on. */
   signal?: AbortSignal;
 }
 

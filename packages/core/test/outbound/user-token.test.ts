@@ -142,6 +142,18 @@ describe('getUserAccessToken', () => {
     expect(jira.product.tokenRequests.length - before).toBe(1);
   });
 
+  it('a caller that aborts stops waiting; the others sharing its request get the token', async () => {
+    const options = asUser(jira);
+    const before = jira.product.tokenRequests.length;
+    const controller = new AbortController();
+    const leaving = getUserAccessToken(jira.installation, { ...options, signal: controller.signal });
+    const staying = getUserAccessToken(jira.installation, options);
+    controller.abort(new Error('the user left'));
+    await expect(leaving).rejects.toThrow('the user left');
+    expect((await staying).expiresAt).toBeGreaterThan(Date.now());
+    expect(jira.product.tokenRequests.length - before).toBe(1);
+  });
+
   it('keeps separate tokens per account, per installation and per scope set', async () => {
     const accountId = newAccount();
     const before = jira.product.tokenRequests.length;
