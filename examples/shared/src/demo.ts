@@ -104,7 +104,7 @@ function flow(product: FakeProduct, forge: FakeForge, addon: RunningAddon, store
     },
     {
       title: 'as the user',
-      request: 'GET /api/myself-as-user → Bearer (ACT_AS_USER)',
+      request: 'GET /api/myself-as-user → Bearer (user)',
       expectedStatus: 200,
       send: async () => product.request('/api/myself-as-user', { token: await product.contextToken() }),
       summarize: (body) => {
