@@ -6,6 +6,8 @@ import {
   DATABASE_URL,
   dropPostgresSchema,
   LoadBalancer,
+  REDIS_URL,
+  removeRedisKeys,
   startAddon,
   stopAllAddons,
   stopChild,
@@ -18,8 +20,13 @@ const TEST_TIMEOUT = 120_000;
 
 afterAll(stopAllAddons);
 
-// Redis joins once RedisStore has remember/recall/forget.
 const backends = [
+  {
+    kind: 'redis',
+    url: REDIS_URL,
+    namespace: `connect-jwt-ut:${randomBytes(5).toString('hex')}:`,
+    cleanUp: removeRedisKeys,
+  },
   {
     kind: 'postgres',
     url: DATABASE_URL,
