@@ -11,7 +11,14 @@ import {
   storeWithInstallation,
   WHOAMI,
 } from '@connect-jwt/adapter-test-suite';
-import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/express';
+import {
+  type AtlassianRequest,
+  atlassianJwt,
+  type ConnectAuth,
+  connectLifecycle,
+  type ForgeAuth,
+  forgeRemote,
+} from '@connect-jwt/express';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 
 interface ErrorLike {
@@ -77,7 +84,7 @@ const forms: FormApp = async (formParams) => {
 
 const forge: ForgeApp = async ({ forge: options, store }) => {
   const app = express();
-  const describe = (req: Request, res: Response) => {
+  const describe = (req: AtlassianRequest<ConnectAuth | ForgeAuth>, res: Response) => {
     res.json(describeAuth(req.atlassian));
   };
   app.post('/forge/events', forgeRemote({ ...options, store }), describe);

@@ -1,6 +1,7 @@
 import type { AtlassianAuth } from '@connect-jwt/core';
 import {
   type AdapterOptions,
+  type AuthFor,
   type ResolvedAdapterOptions,
   resolveAdapterOptions,
   toConnectRequest,
@@ -23,14 +24,25 @@ export interface AtlassianJwtOptions extends AdapterOptions {
 /** A Fastify hook that authenticates the request; usable as `onRequest` or `preHandler`. */
 export type AtlassianJwtHook = onRequestAsyncHookHandler;
 
+// The route's `config.atlassianJwt` is part of the request's type (Fastify infers the route's
+// ContextConfig from it), so `request.atlassian` is read from there. A route's options inherit
+// the plugin's, so a config that names neither `accept` nor `forge` gets the declared kinds.
+// Read from the ContextConfig type argument alone: `routeOptions.config` intersects it with
+// FastifyContextConfig, whose declared `atlassianJwt` would blur what the route literally says.
+// biome-ignore lint/suspicious/noExplicitAny: matching any request type, only ContextConfig is read
+type RouteConfigOf<R> = R extends FastifyRequest<any, any, any, any, any, infer Config> ? Config : never;
+type RouteAuth<R> =
+  RouteConfigOf<R> extends { atlassianJwt: infer Options } ? AuthFor<Options, AtlassianAuth> : AtlassianAuth;
+
 declare module 'fastify' {
   interface FastifyRequest {
     /**
-     * The verified request: a ConnectAuth, or a ForgeAuth on routes that accept Forge (narrow on
-     * `kind` once AtlassianAuthKinds declares it). Typed as always present so guarded handlers
-     * read it without casts; on a route without the check it is `null`.
+     * The verified request: on a route whose `config.atlassianJwt` says what it accepts, exactly
+     * that (ForgeAuth for `accept: 'forge'`, the union where both are); elsewhere the kinds
+     * AtlassianAuthKinds declares. Typed as always present so guarded handlers read it without
+     * casts; on a route without the check it is `null`.
      */
-    atlassian: AtlassianAuth;
+    atlassian: RouteAuth<this>;
   }
   interface FastifyInstance {
     atlassianJwt: {
@@ -52,7 +64,7 @@ function createHook({ authenticate: verify, passError, ...refusal }: ResolvedAda
   const hook = async function authenticate(request: FastifyRequest, reply: FastifyReply) {
     try {
       const connectRequest = toConnectRequest(request.method, request.url, request.headers, request.body);
-      request.atlassian = (await verify(connectRequest)) as AtlassianAuth;
+      (request as { atlassian: AtlassianAuth }).atlassian = (await verify(connectRequest)) as AtlassianAuth;
     } catch (error) {
       if (passError) throw error;
       const answer = toRefusalAnswer(error, request.headers.accept, refusal);

@@ -8,8 +8,12 @@ export const FORGE_JWKS_URL = 'https://forge.cdn.prod.atlassian-dev.net/.well-kn
 export const FORGE_INVOCATION_ISSUER = 'forge/invocation-token';
 
 export interface ForgeVerifyOptions {
-  /** The app id(s) this server serves: bare uuid or ARI. Forge signs every app's tokens with one key set, so this is what makes a token yours. */
-  appId: string | readonly string[];
+  /**
+   * The app id(s) this server serves: bare uuid or ARI. Forge signs every app's tokens with one key
+   * set, so this is what makes a token yours. Required: `undefined` is typed so that
+   * `{ appId: process.env.FORGE_APP_ID }` compiles, and refused at setup with a TypeError.
+   */
+  appId: string | readonly string[] | undefined;
   /** Default FORGE_JWKS_URL; `http:` only for loopback hosts (tests, a local fake). */
   jwksUrl?: string | undefined;
   /** When given, only tokens whose `app.environment.type` is listed are accepted. */

@@ -45,6 +45,11 @@ export function resolveForgeOptions(
   const known = resolved.get(options);
   if (known !== undefined) return known;
 
+  if (options.appId === undefined) {
+    throw new TypeError(
+      `${where}: options.appId is missing: give the app id from manifest.yml (app.id), e.g. { appId: process.env.FORGE_APP_ID } with FORGE_APP_ID set`,
+    );
+  }
   const ids = typeof options.appId === 'string' ? [options.appId] : options.appId;
   if (!Array.isArray(ids) || ids.length === 0 || ids.some((id) => typeof id !== 'string' || id.trim() === '')) {
     throw new TypeError(

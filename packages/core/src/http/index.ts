@@ -14,7 +14,7 @@ export type { ReadJsonBodyOptions } from './json-body.js';
 export { parseJsonBody, readJsonBody } from './json-body.js';
 export type { LifecycleHttpRequest, LifecycleRoutes } from './lifecycle.js';
 export { createLifecycleRoutes } from './lifecycle.js';
-export type { AcceptedTokens, AdapterOptions, ForgeRemoteOptions, ResolvedAdapterOptions } from './options.js';
+export type { AcceptedTokens, AdapterOptions, AuthFor, ForgeRemoteOptions, ResolvedAdapterOptions } from './options.js';
 export { forgeRemoteOptions, resolveAdapterOptions } from './options.js';
 export type { RefusalAnswer, RefusalOptions } from './refusal.js';
 export { toRefusalAnswer, wantsPage } from './refusal.js';

@@ -35,6 +35,23 @@ export interface AdapterOptions extends Omit<VerifyOptions, 'store'> {
 
 export type AcceptedTokens = 'connect' | 'forge' | 'both';
 
+/**
+ * The verified request a route with these options is given, for the adapters' route-level types:
+ * `accept` decides, else `forge` means both kinds, else `Otherwise` (ConnectAuth where options do
+ * not inherit; Fastify's route options inherit the plugin's, so it passes the declared kinds).
+ * Options whose type leaves `accept` or `forge` open (a variable typed AdapterOptions) get both kinds.
+ */
+export type AuthFor<Options, Otherwise = ConnectAuth> = Options extends { accept: 'forge' }
+  ? ForgeAuth
+  : Options extends { accept: 'connect' }
+    ? ConnectAuth
+    : Options extends { accept: 'both' } | { forge: object }
+      ? ConnectAuth | ForgeAuth
+      : // The index signature keeps this from being a weak type, which options naming neither would not match.
+        Options extends { accept?: undefined; forge?: undefined; [option: string]: unknown }
+        ? Otherwise
+        : ConnectAuth | ForgeAuth;
+
 /** What `forgeRemote(options)` takes in every adapter: the Forge settings, and how refusals are handed on. */
 export interface ForgeRemoteOptions extends ForgeVerifyOptions {
   passError?: boolean | undefined;
