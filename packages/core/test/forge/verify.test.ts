@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { createFakeForge, type FakeForge, type FitHeadersOptions } from '@connect-jwt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forgeRemoteOptions, resolveAdapterOptions } from '../../src/http/index.js';
 import {
   type ForgeVerifyOptions,
   type Installation,
@@ -137,6 +138,15 @@ describe('verifyForgeInvocation options', () => {
     await expect(
       verifyForgeInvocation(request(fit()), { ...options, ...(extra as Partial<ForgeVerifyOptions>) }),
     ).rejects.toThrow(TypeError);
+  });
+});
+
+describe('a missing appId', () => {
+  it('is a TypeError at setup that says where the id comes from (an unset FORGE_APP_ID)', () => {
+    const env: Record<string, string | undefined> = {};
+    expect(() =>
+      resolveAdapterOptions(forgeRemoteOptions({ appId: env.FORGE_APP_ID, store: new MemoryStore() }), 'forgeRemote'),
+    ).toThrow(/forgeRemote \(options\.forge\): options\.appId is missing: .*manifest\.yml.*FORGE_APP_ID/);
   });
 });
 
