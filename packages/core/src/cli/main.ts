@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConnectJwtError, MissingPackageError, QshMismatchError } from '../errors.js';
 import { DEFAULT_CLOCK_TOLERANCE } from '../lib/claims.js';
-import { computeQsh } from '../qsh/hash.js';
 import type { QshMode } from '../request/types.js';
 import { validateVerifyOptions, verifyRequest } from '../request/verify.js';
 import { MemoryStore } from '../store/memory.js';
@@ -23,7 +22,7 @@ export interface CliIo {
 
 export const USAGE = `usage: connect-jwt <command> [options]
 
-  qsh     --method M --url URL [--base-url B]        the query string hash of a request
+  qsh     --method M --url URL [--base-url B]        the canonical request and its query string hash
   sign    --iss KEY --secret S (--method M --url URL [--base-url B] | --context) [--expires-in SEC] [--sub ID]
                                                      a signed HS256 token for that request
   decode  TOKEN                                      the token's header and claims, NOT verified
@@ -131,7 +130,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
   switch (command) {
     case 'qsh': {
-      io.stdout(`${computeQsh(required(values, 'method'), required(values, 'url'), { baseUrl })}\n`);
+      // The same canonicalisation and hash as explain (and verifyRequest), without a token.
+      const { canonical, qsh } = explainQsh(required(values, 'method'), required(values, 'url'), baseUrl, undefined);
+      io.stdout(line('canonical request', canonical));
+      io.stdout(line('qsh', qsh));
       return 0;
     }
     case 'sign': {

@@ -1,4 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeQsh, createJwt, decodeUnverified, encode } from '@connect-jwt/core';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +28,15 @@ describe('connect-jwt qsh', () => {
       '--base-url',
       'https://x.atlassian.net/wiki',
     ]);
-    expect(result).toEqual({ code: 0, stdout: `${computeQsh('GET', '/rest/api/space?a=1&b=2')}\n`, stderr: '' });
+    expect(result).toEqual({
+      code: 0,
+      stdout: [
+        `canonical request:  GET&/rest/api/space&a=1&b=2`,
+        `qsh:                ${computeQsh('GET', '/rest/api/space?a=1&b=2')}`,
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
   });
 
   it('exits 2 with usage for a missing option or an unknown one', async () => {
@@ -244,7 +256,7 @@ describe('connect-jwt (the bin)', () => {
       timeout: 60_000,
     });
     expect(ok.status).toBe(0);
-    expect(ok.stdout.trim()).toBe(computeQsh('GET', '/x'));
+    expect(ok.stdout).toContain(`qsh:                ${computeQsh('GET', '/x')}\n`);
     const bad = spawnSync(
       process.execPath,
       ['--import', 'tsx', entry, 'verify', 'a.b.c', '--method', 'GET', '--url', '/', '--secret', 's'],
@@ -255,6 +267,39 @@ describe('connect-jwt (the bin)', () => {
     );
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/ERR_/);
+  });
+});
+
+describe('connect-jwt under a pipe whose reader closes early', () => {
+  const entry = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+  const node = [process.execPath, '--import', 'tsx', entry];
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+
+  it('decode … | head -1: the first line arrives, then the command ends quietly with exit 0', async () => {
+    const jwt = await token();
+    // bash's PIPESTATUS gives the CLI's own exit code; its stderr is kept apart from head's output.
+    const script = `${[...node, 'decode', jwt].map(quote).join(' ')} 2>"$ERR_FILE" | head -1; echo "cli exit $\{PIPESTATUS[0]}"; cat "$ERR_FILE"`;
+    const errFile = join(mkdtempSync(join(tmpdir(), 'connect-jwt-cli-')), 'stderr');
+    const result = spawnSync('bash', ['-c', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, ERR_FILE: errFile },
+    });
+    expect(result.stdout).toBe('UNVERIFIED: the signature was not checked; do not trust these claims\ncli exit 0\n');
+  });
+
+  it('a reader gone before the first write: no EPIPE, no stack trace, exit 0', async () => {
+    const child = spawn(node[0] as string, [...node.slice(1), 'decode', await token()], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closed before the process has even started, so every write it makes meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
   });
 });
 
