@@ -80,6 +80,11 @@ describe('a consumer project on the current frameworks', () => {
         '@types/express': '^5.0.0',
         '@types/koa': '^3.0.0',
         '@types/node': '^20.19.0',
+        // @types/koa imports `content-disposition` for its `Options` type, meaning koa's own ~1.0
+        // (typed by @types/content-disposition); npm hoists Express 5's 2.x, whose bundled types
+        // lack it, and skipLibCheck: false reports that. Pinning koa's version at the top is the
+        // user's fix for a clash between third-party packages.
+        'content-disposition': '~1.0.1',
       },
     });
   });

@@ -26,7 +26,13 @@ export { getUserAccessToken, UserAccessToken } from './outbound/user-token.js';
 export type { CanonicalRequestOptions, FormBody, FormParamsPolicy } from './qsh/canonical.js';
 export { canonicalRequest } from './qsh/canonical.js';
 export { computeQsh } from './qsh/hash.js';
-export type { ConnectAuth, ConnectRequest, QshMode, VerifyOptions } from './request/types.js';
+export type {
+  AceSessionTokenOptions,
+  ConnectAuth,
+  ConnectRequest,
+  QshMode,
+  VerifyOptions,
+} from './request/types.js';
 export { verifyRequest } from './request/verify.js';
 export type { CachedStore, CachedStoreOptions, FeedStatus } from './store/cached.js';
 export { cachedStore } from './store/cached.js';

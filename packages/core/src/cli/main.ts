@@ -7,6 +7,7 @@ import { MemoryStore } from '../store/memory.js';
 import { createJwt } from '../token/create.js';
 import { decodeUnverified } from '../token/decode.js';
 import { explainQsh } from './explain.js';
+import { aceSessionToken, describeAceSessionToken } from './explain-ace.js';
 import { explainForgeToken, isForgeToken } from './explain-forge.js';
 import { runImportAce } from './import-ace.js';
 import { escapeControls, escapeControlsKeepingLines } from './terminal-text.js';
@@ -159,6 +160,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${JSON.stringify({ header, payload }, null, 2)}\n`);
       const time = describeTime(payload as Record<string, unknown>, Math.floor(nowMs / 1000));
       if (time) io.stdout(line('time', time));
+      const aceSession = aceSessionToken(header, payload as Record<string, unknown>);
+      if (aceSession) io.stdout(line('kind', describeAceSessionToken(aceSession)[0] as string));
       if (isForgeToken(payload as Record<string, unknown>)) {
         io.stdout(
           line('kind', 'a Forge token (Authorization: Bearer): explain TOKEN --app-id ID says which check fails'),
@@ -211,6 +214,19 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         );
         io.stdout("(the signature was not checked: that needs Forge's JWKS)\n");
         return failure ? 1 : 0;
+      }
+      // Before --method/--url are required: a session token is bound to no request.
+      const aceSession =
+        token === undefined || unverified === undefined ? undefined : aceSessionToken(headerOf(token), unverified);
+      if (aceSession) {
+        const [kind, advice] = describeAceSessionToken(aceSession) as [string, string];
+        io.stdout(line('kind', kind));
+        io.stdout(line('result', 'not a host token: connect-jwt refuses it unless aceSessionTokens is set'));
+        io.stdout(line('likely reason', advice));
+        const time = describeTime(unverified as Record<string, unknown>, Math.floor(nowMs / 1000));
+        if (time) io.stdout(line('time', time));
+        io.stdout('(the signature was not checked: explain never needs the secret)\n');
+        return 1;
       }
       const method = required(values, 'method');
       const url = required(values, 'url');

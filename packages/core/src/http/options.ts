@@ -77,7 +77,15 @@ export interface ResolvedAdapterOptions {
   authenticate(request: ConnectRequest): Promise<ConnectAuth | ForgeAuth>;
 }
 
-const VERIFY_KEYS = ['baseUrl', 'qsh', 'clockTolerance', 'maxTokenAge', 'maxTokenLength', 'formParams'] as const;
+const VERIFY_KEYS = [
+  'baseUrl',
+  'qsh',
+  'clockTolerance',
+  'maxTokenAge',
+  'maxTokenLength',
+  'formParams',
+  'aceSessionTokens',
+] as const;
 
 /**
  * Validates adapter options once, in the factory (a TypeError naming the option), so that a

@@ -34,6 +34,18 @@ export interface VerifyOptions {
    * a query the body is not covered. Either way a nested form value is refused.
    */
   formParams?: FormParamsPolicy | undefined;
+  /**
+   * Transitional, opt-in: also accept the session tokens atlassian-connect-express gave its front
+   * end (`X-acpt`, `res.locals.token`) while pages still send them, on routes that take context
+   * tokens. The secret is looked up by the token's `aud`, its `iss` must be `appKey`, its signature
+   * and `exp` are checked. Remove it once every page uses `AP.context.getToken()`.
+   */
+  aceSessionTokens?: AceSessionTokenOptions | undefined;
+}
+
+/** `aceSessionTokens`: the add-on key ACE signed its session tokens with (the descriptor's `key`). */
+export interface AceSessionTokenOptions {
+  appKey: string;
 }
 
 /** A verified request: who sent it and what they signed. */

@@ -11,6 +11,7 @@ import {
 import { CONTEXT_QSH, sha256Hex } from '../qsh/hash.js';
 import { isSecretStore, storeFailure } from '../store/contract.js';
 import type { Installation, SecretStore } from '../store/types.js';
+import { checkSessionInstallation, checkSessionQsh, resolveAceSessionKey, sessionClientKey } from './ace-session.js';
 import { extractToken } from './extract.js';
 import type { ConnectAuth, ConnectRequest, QshMode, VerifyOptions } from './types.js';
 
@@ -39,6 +40,7 @@ export function validateVerifyOptions(options: Partial<VerifyOptions>, caller = 
   if (options.baseUrl !== undefined && typeof options.baseUrl !== 'string') {
     throw new TypeError(`${caller}: options.baseUrl must be a string`);
   }
+  resolveAceSessionKey(options.aceSessionTokens, caller);
 }
 
 /**
@@ -50,8 +52,12 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   if (options === null || typeof options !== 'object') throw new TypeError('verifyRequest: options are required');
   const token = extractToken(request, { maxTokenLength: options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH });
   const parsed = parseCompactToken(token);
-  // `iss` is the only claim read before the signature is checked, and only to find the key.
-  const clientKey = readIssuer(parsed.payload);
+  // `iss` is the only claim read before the signature is checked, and only to find the key; an
+  // ACE session token (opted in) names the installation in `aud` instead, used the same way.
+  const issuer = readIssuer(parsed.payload);
+  const aceAppKey = options.aceSessionTokens?.appKey;
+  const isAceSession = aceAppKey !== undefined && issuer === aceAppKey;
+  const clientKey = isAceSession ? sessionClientKey(parsed.payload) : issuer;
   // One await here rather than an async helper: a promise and a microtask fewer per request.
   let stored: Installation | undefined;
   try {
@@ -65,6 +71,7 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
   } catch (error) {
     installation = await reverifiedAgainstBackend(error, parsed, options.store, installation);
   }
+  if (isAceSession) checkSessionInstallation(installation, aceAppKey);
 
   const payload = parsed.payload;
   validateTimeClaims(payload, {
@@ -73,7 +80,8 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
     requireTimes: true,
     now: nowInSeconds(),
   });
-  checkQsh(payload, request, options);
+  if (isAceSession) checkSessionQsh(payload, options.qsh ?? 'strict');
+  else checkQsh(payload, request, options);
 
   const auth: ConnectAuth = { kind: 'connect', clientKey, installation, payload: payload as JWTPayload, token };
   if (typeof payload.sub === 'string') auth.accountId = payload.sub;

@@ -270,6 +270,37 @@ describe('connect-jwt (the bin)', () => {
   });
 });
 
+describe('connect-jwt and an atlassian-connect-express session token', () => {
+  // Shaped as ACE's createSessionToken() signs it: iss the add-on key, aud [clientKey], no qsh.
+  const aceToken = () =>
+    encode(
+      { iss: 'my-ace-addon', aud: ['site-client-key'], sub: 'acc-1', iat: NOW / 1000, exp: NOW / 1000 + 900 },
+      SECRET,
+    );
+
+  it('explain says what it is and what to do, instead of blaming a missing qsh (no --method or --url needed)', async () => {
+    const result = await cli(['explain', await aceToken()]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'kind:               an atlassian-connect-express session token (X-acpt / res.locals.token): iss is the add-on key "my-ace-addon", aud the clientKey "site-client-key", no qsh',
+    );
+    expect(result.stdout).toMatch(/likely reason: .*AP\.context\.getToken\(\).*aceSessionTokens: \{ appKey \}/);
+    expect(result.stdout).not.toMatch(/no usable "qsh"/);
+  });
+
+  it('decode names it too', async () => {
+    const result = await cli(['decode', await aceToken()]);
+    expect(result.stdout).toContain('kind:               an atlassian-connect-express session token');
+  });
+
+  it('a host token without qsh is not mistaken for one (iss is the clientKey, no aud)', async () => {
+    const hostToken = await encode({ iss: 'site-client-key', iat: NOW / 1000, exp: NOW / 1000 + 60 }, SECRET);
+    const result = await cli(['explain', hostToken, '--method', 'GET', '--url', '/x']);
+    expect(result.stdout).not.toContain('atlassian-connect-express');
+    expect(result.stdout).toContain('no usable "qsh"');
+  });
+});
+
 describe('connect-jwt under a pipe whose reader closes early', () => {
   const entry = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
   const node = [process.execPath, '--import', 'tsx', entry];
