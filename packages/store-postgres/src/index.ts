@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '@connect-jwt/core';
 import {
+  assertInstallation,
   assertRememberArguments,
   assertRememberKey,
   ChangeFeed,
@@ -160,9 +161,7 @@ export class PostgresStore implements SecretStore {
   }
 
   async set(installation: Installation): Promise<void> {
-    if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
-      throw new TypeError('set: installation.clientKey must be a string');
-    }
+    assertInstallation(installation);
     // Announced in the same statement, so that a write and its notification commit together.
     await this.#query(
       'write',

@@ -7,6 +7,7 @@ import {
   StoreUnavailableError,
   sameInstallation,
 } from '@connect-jwt/core';
+import { assertInstallation } from '@connect-jwt/core/store-kit';
 import { createClient, createCluster, type RedisClientType } from 'redis';
 import { ChangeFeed, changeMessage, type FeedConnection } from './change-feed.js';
 import { type ClusterAddress, isClusterUrl, parseClusterUrl } from './cluster-url.js';
@@ -222,9 +223,7 @@ export class RedisStore implements SecretStore {
   }
 
   async set(installation: Installation): Promise<void> {
-    if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
-      throw new TypeError('set: installation.clientKey must be a string');
-    }
+    assertInstallation(installation);
     const { clientKey, installationId } = installation;
     const json = JSON.stringify(installation);
     // The index first: until the record names the id, the lookup ignores it (the record decides),

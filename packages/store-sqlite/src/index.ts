@@ -1,5 +1,6 @@
 import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '@connect-jwt/core';
 import {
+  assertInstallation,
   assertRememberArguments,
   assertRememberKey,
   ChangeFeed,
@@ -334,11 +335,5 @@ function parseRecord(json: string): Installation {
     return JSON.parse(json) as Installation;
   } catch (cause) {
     throw new StoreUnavailableError('a stored installation is not valid JSON', { cause });
-  }
-}
-
-function assertInstallation(installation: Installation): void {
-  if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
-    throw new TypeError('set: installation.clientKey must be a string');
   }
 }

@@ -106,6 +106,19 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
       expect(await store.get(clientKey)).toBeUndefined();
     });
 
+    it("refuses a malformed set with a TypeError naming the call, ACE's set(clientKey, record) first", async () => {
+      const store = await open();
+      const clientKey = uniqueClientKey('ace-style');
+      const aceStyle = (store.set as (...args: unknown[]) => Promise<void>)(clientKey, sampleInstallation(clientKey));
+      await expect(aceStyle).rejects.toThrow(
+        /set: takes one installation record, store\.set\(\{ clientKey,.*store\.set\(clientKey, record\)/,
+      );
+      for (const bad of [null, [], { sharedSecret: 's', baseUrl: 'https://x' }, { clientKey: '' }]) {
+        await expect(store.set(bad as never)).rejects.toThrow(TypeError);
+      }
+      expect(await store.get(clientKey)).toBeUndefined();
+    });
+
     it('deleting an unknown clientKey is not an error', async () => {
       const store = await open();
       await expect(store.delete(uniqueClientKey('never-stored'))).resolves.toBeUndefined();

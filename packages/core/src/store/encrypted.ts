@@ -4,6 +4,7 @@ import { bareInstallationId, sameInstallation } from '../forge/ari.js';
 import { callStore, isSecretStore } from './contract.js';
 import { rememberOnceIn } from './remember.js';
 import {
+  assertInstallation,
   assertRememberArguments,
   assertRememberKey,
   type Installation,
@@ -127,9 +128,7 @@ class EncryptedStore implements SecretStore {
 
   async set(installation: Installation): Promise<void> {
     this.#assertOpen();
-    if (installation === null || typeof installation !== 'object' || typeof installation.clientKey !== 'string') {
-      throw new TypeError('set: installation.clientKey must be a string');
-    }
+    assertInstallation(installation);
     if (typeof installation.sharedSecret !== 'string') {
       throw new TypeError('set: installation.sharedSecret must be a string');
     }

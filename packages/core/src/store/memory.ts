@@ -1,6 +1,7 @@
 import { bareInstallationId } from '../forge/ari.js';
 import { StoreGate } from '../store-kit/gate.js';
 import {
+  assertInstallation,
   assertRememberArguments,
   assertRememberKey,
   type Installation,
@@ -39,6 +40,7 @@ export class MemoryStore implements SecretStore {
 
   async set(installation: Installation): Promise<void> {
     this.#gate.assertOpen();
+    assertInstallation(installation);
     this.#unindex(installation.clientKey);
     this.#installations.set(installation.clientKey, { ...installation });
     const change: StoreChange = { clientKey: installation.clientKey };
