@@ -15,7 +15,17 @@ const fixtures = join(root, 'test/release/fixtures');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 
 /** The README snippets that must exist and compile; `testing` also runs. */
-const CHECKED_SNIPPETS = ['express', 'koa', 'fastify', 'stores', 'testing', 'forge-express', 'forge-kind'];
+const CHECKED_SNIPPETS = [
+  'express',
+  'koa',
+  'fastify',
+  'stores',
+  'shutdown',
+  'testing',
+  'testing-forge',
+  'forge-express',
+  'forge-kind',
+];
 
 const STRICT_TSCONFIG = {
   compilerOptions: {
