@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packedDir, packPublicPackages } from './lib/pack.mjs';
+import { installByPathLines, packedDir, packPublicPackages } from './lib/pack.mjs';
 import { pnpmCommand, root } from './lib/pnpm.mjs';
 
 function run(command, args, options = {}) {
@@ -212,6 +212,9 @@ switch (job) {
     setUp({ typecheckTests: false });
     const tarballs = packPublicPackages(packedDir);
     for (const file of Object.values(tarballs)) console.log(relative(process.cwd(), file));
+    // What a project outside the clone runs, per package: every sibling tarball it needs is named.
+    console.log('\ninstall by path (from this directory; add the framework, e.g. express):');
+    for (const [name, line] of Object.entries(installByPathLines(tarballs))) console.log(`  ${name}:\n    ${line}`);
     break;
   }
   default:

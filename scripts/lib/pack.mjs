@@ -60,3 +60,29 @@ export function packPublicPackages(destination = packedDir) {
   }
   return tarballs;
 }
+
+/**
+ * For each package, the tarballs an install by path needs: the package's and those of every
+ * `@connect-jwt/*` package it depends on, transitively. A missing sibling is looked up on the
+ * registry instead, which answers 404 until a release is published.
+ */
+export function installByPathLines(tarballs, from = process.cwd()) {
+  const manifests = new Map(publicPackages().map(({ manifest }) => [manifest.name, manifest]));
+  const siblingsOf = (name) =>
+    Object.keys({ ...manifests.get(name)?.dependencies, ...manifests.get(name)?.peerDependencies }).filter((dep) =>
+      manifests.has(dep),
+    );
+  const lines = {};
+  for (const name of Object.keys(tarballs)) {
+    const needed = new Set();
+    const visit = (current) => {
+      if (needed.has(current)) return;
+      needed.add(current);
+      for (const dep of siblingsOf(current)) visit(dep);
+    };
+    visit(name);
+    const files = [...needed].sort().map((dep) => relative(from, tarballs[dep]));
+    lines[name] = `npm install ${files.join(' ')}`;
+  }
+  return lines;
+}
