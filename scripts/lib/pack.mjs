@@ -68,10 +68,13 @@ export function packPublicPackages(destination = packedDir) {
  */
 export function installByPathLines(tarballs, from = process.cwd()) {
   const manifests = new Map(publicPackages().map(({ manifest }) => [manifest.name, manifest]));
-  const siblingsOf = (name) =>
-    Object.keys({ ...manifests.get(name)?.dependencies, ...manifests.get(name)?.peerDependencies }).filter((dep) =>
-      manifests.has(dep),
-    );
+  // Optional peers (ace-import's stores) are the user's choice, not something npm would fetch.
+  const siblingsOf = (name) => {
+    const manifest = manifests.get(name) ?? {};
+    const optional = manifest.peerDependenciesMeta ?? {};
+    const peers = Object.keys(manifest.peerDependencies ?? {}).filter((dep) => !optional[dep]?.optional);
+    return [...Object.keys(manifest.dependencies ?? {}), ...peers].filter((dep) => manifests.has(dep));
+  };
   const lines = {};
   for (const name of Object.keys(tarballs)) {
     const needed = new Set();

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { importDriver } from './driver.js';
 import {
   clientInfoQuery,
   clientKeysQuery,
@@ -35,7 +36,8 @@ export class AcePostgresSource implements AceSource {
   }
 
   async read(): Promise<AceSnapshot> {
-    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: this.#connectTimeout });
+    const { default: driver } = await importDriver(() => import('pg'), 'pg', this.display);
+    const client = new driver.Client({ connectionString: this.#url, connectionTimeoutMillis: this.#connectTimeout });
     // A connection lost mid-read is reported by the failing query; this keeps it from crashing the process.
     client.on('error', () => {});
     try {

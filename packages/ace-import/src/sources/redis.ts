@@ -1,4 +1,5 @@
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
+import { importDriver } from './driver.js';
 import {
   type AceClientInfo,
   type AceInstallationLink,
@@ -27,6 +28,7 @@ export class AceRedisSource implements AceSource {
   }
 
   async read(): Promise<AceSnapshot> {
+    const { createClient } = await importDriver(() => import('redis'), 'redis', this.display);
     // One attempt, no reconnection loop: an import that cannot reach the server should say so.
     const client = createClient({
       url: this.#url,

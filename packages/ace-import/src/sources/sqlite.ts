@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { importDriver } from './driver.js';
 import {
   clientInfoQuery,
   clientKeysQuery,
@@ -30,7 +31,7 @@ export class AceSqliteSource implements AceSource {
   }
 
   async read(): Promise<AceSnapshot> {
-    const database = this.#open();
+    const database = await this.#open();
     try {
       const exists = database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
       const candidates = tableCandidates(this.#table);
@@ -57,10 +58,15 @@ export class AceSqliteSource implements AceSource {
     this.#database = undefined;
   }
 
-  #open(): Database.Database {
+  async #open(): Promise<Database.Database> {
     if (this.#database) return this.#database;
+    const { default: BetterSqlite3 } = await importDriver(
+      () => import('better-sqlite3'),
+      'better-sqlite3',
+      this.display,
+    );
     try {
-      this.#database = new Database(this.#filename, { readonly: true, fileMustExist: true });
+      this.#database = new BetterSqlite3(this.#filename, { readonly: true, fileMustExist: true });
       return this.#database;
     } catch (cause) {
       throw new AceSourceError(`cannot open the ACE store at ${this.display}: ${(cause as Error).message}`, { cause });
