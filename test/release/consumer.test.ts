@@ -21,6 +21,7 @@ const CHECKED_SNIPPETS = [
   'fastify',
   'stores',
   'shutdown',
+  'lifecycle-enabled',
   'testing',
   'testing-forge',
   'forge-express',
