@@ -1,15 +1,19 @@
+import type { Installation, SecretStore, StoreChangeListener } from '@connect-jwt/core';
 import {
+  assertInstallation,
   assertRememberArguments,
+  assertRememberKey,
   bareInstallationId,
-  type Installation,
-  type SecretStore,
-  type StoreChangeListener,
+  ChangeFeed,
+  numberOption,
+  StoreGate,
   StoreUnavailableError,
   sameInstallation,
-} from '@connect-jwt/core';
-import { assertInstallation } from '@connect-jwt/core/store-kit';
+  storeFailure,
+  storeOptions,
+} from '@connect-jwt/core/store-kit';
 import { createClient, createCluster, type RedisClientType } from 'redis';
-import { ChangeFeed, changeMessage, type FeedConnection } from './change-feed.js';
+import { changeMessage, type FeedConnection, redisFeedSource } from './change-feed.js';
 import { type ClusterAddress, isClusterUrl, parseClusterUrl } from './cluster-url.js';
 
 /** The subset of a node-redis client this store uses, so any client flavour (RESP2/3, modules) fits. */
@@ -20,8 +24,9 @@ export interface RedisLikeClient {
   del(key: string): Promise<unknown>;
   /** Writes and announces a change in one step (the store's Lua scripts). */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  /** A new client with the same options: the change feed's own connection. */
-  duplicate(): unknown;
+  /** A new client with the same options (a socket override): the change feed's own connection. */
+  duplicate(overrides: { socket: object }): unknown;
+  readonly options?: { socket?: object } | undefined;
   on(event: 'ready', listener: () => void): unknown;
   off(event: 'ready', listener: () => void): unknown;
 }
@@ -36,7 +41,7 @@ export interface RedisLikeCluster {
   del(key: string): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   /** The client of one master: the change feed subscribes on a duplicate of it. */
-  nodeClient(node: never): Promise<{ duplicate(): unknown }>;
+  nodeClient(node: never): Promise<NodeClient>;
   on(event: 'connect', listener: () => void): unknown;
   off(event: 'connect', listener: () => void): unknown;
 }
@@ -90,7 +95,14 @@ export interface RedisStoreOptions {
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 const DEFAULT_PREFIX = 'connect-jwt:installation:';
-const KNOWN_OPTIONS = ['url', 'cluster', 'client', 'prefix', 'connectTimeout', 'commandTimeout'];
+const KNOWN_OPTIONS = {
+  url: true,
+  cluster: true,
+  client: true,
+  prefix: true,
+  connectTimeout: true,
+  commandTimeout: true,
+} as const;
 
 // The write and its announcement in one atomic step on the node that holds the key: no process
 // can see the record change without its change being on the feed, and a cluster needs no second
@@ -112,7 +124,13 @@ interface Commands {
 interface ClusterClient extends Commands {
   readonly isOpen: boolean;
   readonly masters: readonly unknown[];
-  nodeClient(node: unknown): Promise<{ duplicate(): unknown }>;
+  nodeClient(node: unknown): Promise<NodeClient>;
+}
+
+/** One node's client in a cluster: the change feed subscribes on a copy of it. */
+interface NodeClient {
+  duplicate(overrides: { socket: object }): unknown;
+  readonly options?: { socket?: object } | undefined;
 }
 
 /** A client this store created, and so connects and closes. */
@@ -145,22 +163,18 @@ export class RedisStore implements SecretStore {
   #readyWait: Promise<void> | undefined;
   #lastError: unknown;
   #misrouted: StoreUnavailableError | undefined;
-  readonly #feeds = new Set<ChangeFeed>();
-  #closed = false;
+  #feed: ChangeFeed | undefined;
+  readonly #gate = new StoreGate('the Redis store');
 
   constructor(options: string | RedisStoreOptions = {}) {
-    const settings: RedisStoreOptions = typeof options === 'string' ? { url: options } : options;
-    if (settings === null || typeof settings !== 'object') {
-      throw new TypeError('RedisStore: options must be a URL or an options object');
-    }
-    const unknown = Object.keys(settings).filter((key) => !KNOWN_OPTIONS.includes(key));
-    if (unknown.length > 0) {
-      throw new TypeError(`RedisStore: unknown option ${unknown.join(', ')} (known: ${KNOWN_OPTIONS.join(', ')})`);
-    }
+    const settings = storeOptions<RedisStoreOptions>('RedisStore', options, {
+      fromString: 'url',
+      known: KNOWN_OPTIONS,
+    });
     this.prefix = settings.prefix ?? DEFAULT_PREFIX;
     if (typeof this.prefix !== 'string') throw new TypeError('RedisStore: options.prefix must be a string');
-    this.#connectTimeout = checkTimeout(settings.connectTimeout, 'connectTimeout');
-    this.#commandTimeout = checkTimeout(settings.commandTimeout, 'commandTimeout');
+    this.#connectTimeout = timeoutOption('connectTimeout', settings.connectTimeout);
+    this.#commandTimeout = timeoutOption('commandTimeout', settings.commandTimeout);
     const given = (['url', 'cluster', 'client'] as const).filter((key) => settings[key] !== undefined);
     if (given.length > 1) throw new TypeError(`RedisStore: give one of options.url, options.cluster, options.client`);
 
@@ -272,31 +286,30 @@ export class RedisStore implements SecretStore {
     ) {
       throw new TypeError('watch: listener must have change, up and down functions');
     }
-    if (this.#closed) throw new StoreUnavailableError('the Redis store has been closed');
-    const feed = new ChangeFeed(() => this.#feedConnection(), this.#channel, listener, 1000);
-    this.#feeds.add(feed);
-    await feed.start();
-    return async () => {
-      this.#feeds.delete(feed);
-      await feed.stop();
-    };
+    this.#gate.assertOpen();
+    // One subscriber link per store, however many listeners.
+    this.#feed ??= new ChangeFeed(redisFeedSource(this.#channel, () => this.#feedConnection()));
+    return this.#feed.subscribe(listener);
   }
 
   get #channel(): string {
     return `${this.prefix}changes`;
   }
 
+  // A copy of the client (or of one master's, on a cluster: any will do, a PUBLISH reaches every
+  // node's subscribers) that does not reconnect by itself: the feed opens a new link after a loss.
   async #feedConnection(): Promise<FeedConnection> {
+    let source: NodeClient;
     if (this.#kind === 'server') {
-      const connection = (this.#client as unknown as RedisLikeClient).duplicate() as FeedConnection;
-      // The store's own client may be replaced (a half-open link): the feed's copy does not follow it.
-      return connection;
+      source = this.#client as unknown as RedisLikeClient;
+    } else {
+      if (!this.#isReady()) await this.#waitUntilReady();
+      const cluster = this.#client as ClusterClient;
+      const master = cluster.masters[Math.floor(Math.random() * cluster.masters.length)];
+      source = await cluster.nodeClient(master);
     }
-    // Any master will do; the cluster's node clients know where each one is reached (nodeAddressMap).
-    await this.#waitUntilReady();
-    const cluster = this.#client as ClusterClient;
-    const master = cluster.masters[Math.floor(Math.random() * cluster.masters.length)];
-    return (await cluster.nodeClient(master)).duplicate() as FeedConnection;
+    const connection = source.duplicate({ socket: { ...source.options?.socket, reconnectStrategy: false } });
+    return connection as FeedConnection;
   }
 
   #indexKey(installationId: string): string {
@@ -330,7 +343,7 @@ export class RedisStore implements SecretStore {
 
   /** `SET PX`, replacing any value (rememberOnce's included): the key's last writer wins. */
   async remember(key: string, value: string, ttlMs: number): Promise<void> {
-    checkValueArguments('remember', key, value, ttlMs);
+    assertRememberArguments(key, value, ttlMs, 'remember');
     const ttl = Math.ceil(ttlMs);
     await this.#command('remember the value', () =>
       this.#client.set(this.#valueKey(key), value, { expiration: { type: 'PX', value: ttl } }),
@@ -338,23 +351,20 @@ export class RedisStore implements SecretStore {
   }
 
   async recall(key: string): Promise<string | undefined> {
-    checkValueArguments('recall', key);
+    assertRememberKey(key, 'recall');
     const held = await this.#command('read the remembered value', () => this.#client.get(this.#valueKey(key)));
     return held === null || held === undefined ? undefined : String(held);
   }
 
   async forget(key: string): Promise<void> {
-    checkValueArguments('forget', key);
+    assertRememberKey(key, 'forget');
     await this.#command('forget the value', () => this.#client.del(this.#valueKey(key)));
   }
 
   /** Ends every change feed, and disconnects the client this store created (a client passed in stays open). */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const feeds = [...this.#feeds];
-    this.#feeds.clear();
-    await Promise.all(feeds.map((feed) => feed.stop()));
+    if (!this.#gate.close()) return;
+    await this.#feed?.close();
     const owned = this.#owned;
     if (!owned?.isOpen) return;
     // A client that is (re)connecting has nothing to flush: destroying it stops the retry loop.
@@ -373,13 +383,12 @@ export class RedisStore implements SecretStore {
   }
 
   async #command<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new StoreUnavailableError('the Redis store has been closed');
+    this.#gate.assertOpen();
     if (this.#misrouted) throw this.#misrouted;
     try {
       if (!this.#isReady()) await this.#waitUntilReady();
       return await this.#withDeadline(send());
     } catch (cause) {
-      if (cause instanceof StoreUnavailableError) throw cause;
       if (this.#kind === 'server' && /^(MOVED|ASK) /.test(String((cause as Error)?.message))) {
         // One server of a cluster holds only its own slots: every key another node holds would
         // fail. Refuse them all, saying why, rather than serve a random half.
@@ -390,7 +399,7 @@ export class RedisStore implements SecretStore {
         );
         throw this.#misrouted;
       }
-      throw new StoreUnavailableError(`Redis could not ${operation}`, { cause });
+      throw storeFailure(cause, `Redis could not ${operation}`);
     }
   }
 
@@ -455,7 +464,7 @@ export class RedisStore implements SecretStore {
   // minutes later. A fresh client (connected on the next call) recovers once the server answers.
   #replaceClient(): void {
     const stale = this.#owned;
-    if (!stale || this.#closed) return;
+    if (!stale || this.#gate.closed) return;
     const fresh = this.#createClient();
     this.#owned = fresh;
     this.#client = fresh as unknown as Commands;
@@ -510,12 +519,8 @@ export class RedisStore implements SecretStore {
   }
 }
 
-function checkTimeout(value: number | undefined, name: string): number {
-  if (value === undefined) return 2000;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`RedisStore: options.${name} must be a positive number of milliseconds`);
-  }
-  return value;
+function timeoutOption(name: string, value: unknown): number {
+  return numberOption('RedisStore', name, value, 2000, { min: 1, unit: 'milliseconds' });
 }
 
 // Credentials and TLS of the first URL that has them go to every node, as redis+cluster:// does.
@@ -561,14 +566,4 @@ function checkNodeAddressMap(map: unknown): RedisClusterSettings['nodeAddressMap
 
 function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536;
-}
-
-// The same checks as rememberOnce's, named after the call that got them wrong.
-function checkValueArguments(operation: string, key: unknown, value?: unknown, ttlMs?: unknown): void {
-  if (typeof key !== 'string' || key === '') throw new TypeError(`${operation}: key must be a non-empty string`);
-  if (operation !== 'remember') return;
-  if (typeof value !== 'string') throw new TypeError(`${operation}: value must be a string`);
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 1) {
-    throw new TypeError(`${operation}: ttlMs must be a positive number of milliseconds`);
-  }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
 import { RedisStore } from '@connect-jwt/store-redis';
 import {
+  changeFeedSuite,
   linkFaultSuite,
   sampleInstallation,
   storeSuite,
@@ -10,8 +11,6 @@ import {
 } from '@connect-jwt/store-test-suite';
 import { createCluster } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { feedFaultSuite, feedSuite } from './support/feed-suite.js';
-import { valuesSuite } from './support/values-suite.js';
 
 // A real 3-master cluster (scripts/services.sh starts one on 7101-7103): the tests fail, not
 // skip, when it is not running.
@@ -70,12 +69,26 @@ storeSuite('RedisStore (cluster)', () => new RedisStore({ url, prefix }));
 storeSuite('cachedStore(encryptedStore(RedisStore (cluster)))', () =>
   cachedStore(encryptedStore(new RedisStore({ url, prefix: `${prefix}enc:` }), Buffer.alloc(32, 7))),
 );
-valuesSuite('RedisStore (cluster)', () => new RedisStore({ url, prefix }));
-feedSuite('RedisStore (cluster)', () => new RedisStore({ url, prefix }));
-feedFaultSuite('RedisStore (cluster)', {
-  targets: nodes,
-  throughProxies: (proxies) => throughProxies(proxies, 500),
-  direct: () => new RedisStore({ url, prefix }),
+changeFeedSuite('RedisStore (cluster)', () => new RedisStore({ url, prefix }), {
+  linkFault: {
+    targetHost: first.host,
+    targetPort: first.port,
+    moreTargets: nodes.slice(1),
+    createStore: (_address, proxies) => throughProxies(proxies, 500),
+  },
+});
+changeFeedSuite('RedisStore (a createCluster() client passed in)', async () => {
+  const client = createCluster({ rootNodes: nodes.map((socket) => ({ socket })) });
+  client.on('error', () => {});
+  await client.connect();
+  const store = new RedisStore({ client, prefix });
+  const close = store.close.bind(store);
+  return Object.assign(store, {
+    close: async () => {
+      await close();
+      await client.close();
+    },
+  });
 });
 linkFaultSuite('RedisStore (cluster)', {
   targetHost: first.host,

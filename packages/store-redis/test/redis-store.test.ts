@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { cachedStore, encryptedStore, SecretDecryptionError, StoreUnavailableError } from '@connect-jwt/core';
 import { RedisStore } from '@connect-jwt/store-redis';
 import {
+  changeFeedSuite,
   closedPort,
   linkFaultSuite,
   sampleInstallation,
@@ -11,8 +12,6 @@ import {
 } from '@connect-jwt/store-test-suite';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { feedFaultSuite, feedSuite } from './support/feed-suite.js';
-import { valuesSuite } from './support/values-suite.js';
 
 // A real server: the tests fail (they do not skip) when it is not running.
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -43,13 +42,25 @@ storeSuite('RedisStore', () => new RedisStore({ url, prefix }));
 storeSuite('cachedStore(encryptedStore(RedisStore))', () =>
   cachedStore(encryptedStore(new RedisStore({ url, prefix: `${prefix}enc:` }), Buffer.alloc(32, 7))),
 );
-valuesSuite('RedisStore', () => new RedisStore({ url, prefix }));
-feedSuite('RedisStore', () => new RedisStore({ url, prefix }));
-feedFaultSuite('RedisStore', {
-  targets: [{ host: target.hostname, port: Number(target.port || 6379) }],
-  throughProxies: (proxies) =>
-    new RedisStore({ url: `redis://${[...proxies.values()][0]}`, connectTimeout: 500, commandTimeout: 500, prefix }),
-  direct: () => new RedisStore({ url, prefix }),
+changeFeedSuite('RedisStore', () => new RedisStore({ url, prefix }), {
+  linkFault: {
+    targetHost: target.hostname,
+    targetPort: Number(target.port || 6379),
+    createStore: (address) => new RedisStore({ url: `redis://${address}`, connectTimeout: 500, prefix }),
+  },
+});
+changeFeedSuite('RedisStore (a client passed in lends the feed its options)', async () => {
+  const client = createClient({ url });
+  client.on('error', () => {});
+  await client.connect();
+  const store = new RedisStore({ client, prefix });
+  const close = store.close.bind(store);
+  return Object.assign(store, {
+    close: async () => {
+      await close();
+      await client.close();
+    },
+  });
 });
 linkFaultSuite('RedisStore', {
   targetHost: target.hostname,

@@ -1,8 +1,8 @@
 import type { SecretStore, StoreChange, StoreChangeListener } from '@connect-jwt/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from './eventually.js';
+import { ProxyGroup } from './link-fault-suite.js';
 import { sampleInstallation, uniqueClientKey, uniqueInstallationId } from './store-suite.js';
-import { TcpProxy } from './tcp-proxy.js';
 
 /** A store with a change feed: `watch()` is what the suite tests. */
 export type WatchedStore = SecretStore & Required<Pick<SecretStore, 'watch'>>;
@@ -15,7 +15,10 @@ export interface ChangeFeedSuiteOptions {
   linkFault?: {
     targetHost: string;
     targetPort: number;
-    createStore(proxyAddress: string): WatchedStore | Promise<WatchedStore>;
+    /** More servers of the same store (a cluster's other nodes): one proxy each, all faulted together. */
+    moreTargets?: readonly { host: string; port: number }[];
+    /** `proxies` maps each target (`host:port`, `targetHost:targetPort` first) to its proxy's address. */
+    createStore(proxyAddress: string, proxies: ReadonlyMap<string, string>): WatchedStore | Promise<WatchedStore>;
     /**
      * Also test a link that goes silent without closing (half-open), for a store whose feed probes
      * its link (a heartbeat); give `createStore` short timeouts, since the test waits for them.
@@ -94,11 +97,14 @@ export function changeFeedSuite(
 
     /** A writer on the backend, and a watched store whose feed goes through a fresh proxy. */
     const watchedThroughProxy = async (linkFault: NonNullable<ChangeFeedSuiteOptions['linkFault']>) => {
-      const proxy = new TcpProxy({ targetHost: linkFault.targetHost, targetPort: linkFault.targetPort });
+      const proxy = new ProxyGroup([
+        { host: linkFault.targetHost, port: linkFault.targetPort },
+        ...(linkFault.moreTargets ?? []),
+      ]);
       await proxy.start();
       cleanups.push(() => proxy.close());
       const writer = await open();
-      const { recording } = await watching(await open(() => linkFault.createStore(proxy.address)));
+      const { recording } = await watching(await open(() => linkFault.createStore(proxy.address, proxy.addresses)));
       return { proxy, writer, recording };
     };
 

@@ -26,7 +26,7 @@ export interface LinkFaultSuiteOptions {
 }
 
 /** One proxy per target, faulted together; the first one's address stands for them all. */
-class ProxyGroup {
+export class ProxyGroup {
   readonly #proxies: [string, TcpProxy][];
   constructor(targets: readonly { host: string; port: number }[]) {
     this.#proxies = targets.map(({ host, port }) => [
