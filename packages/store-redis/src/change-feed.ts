@@ -5,9 +5,15 @@ import type { FeedLink, FeedSource } from '@connect-jwt/core/store-kit';
 export interface FeedConnection {
   connect(): Promise<unknown>;
   subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  /** Allowed on a subscribed connection: the heartbeat. */
+  ping(): Promise<unknown>;
   on(event: 'error', listener: (error: unknown) => void): unknown;
   destroy(): void;
 }
+
+// A subscribed connection that stops answering (a half-open link: the peer gone without FIN or
+// RST) would otherwise look up until TCP gives up, minutes later, missing every change meanwhile.
+const HEARTBEAT_MS = 5000;
 
 /** The message a write publishes: what a cache must drop. */
 export function changeMessage(clientKey: string, installationId: unknown): string {
@@ -33,17 +39,24 @@ function parseChange(message: string): StoreChange | undefined {
  * reconnect by itself: the kit's feed opens a new link after a loss, so every resubscription
  * passes through it and is reported `up`, and a loss is reported `down` at once.
  */
-export function redisFeedSource(channel: string, connection: () => Promise<FeedConnection>): FeedSource {
+export function redisFeedSource(
+  channel: string,
+  connection: () => Promise<FeedConnection>,
+  replyTimeout: number,
+): FeedSource {
   return {
     async open(deliver, lost): Promise<FeedLink> {
       const client = await connection();
       let opened = false;
-      client.on('error', (error) => {
+      let heartbeat: NodeJS.Timeout | undefined;
+      const fail = (error: unknown) => {
+        clearInterval(heartbeat);
         if (opened) {
           opened = false;
           lost(error);
         }
-      });
+      };
+      client.on('error', fail);
       try {
         await client.connect();
         await client.subscribe(channel, (message) => {
@@ -55,9 +68,23 @@ export function redisFeedSource(channel: string, connection: () => Promise<FeedC
         throw error;
       }
       opened = true;
+      heartbeat = setInterval(() => {
+        let timer: NodeJS.Timeout | undefined;
+        const silent = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`Redis did not answer a PING within ${replyTimeout} ms`)),
+            replyTimeout,
+          );
+        });
+        Promise.race([client.ping(), silent])
+          .catch(fail)
+          .finally(() => clearTimeout(timer));
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
       return {
         end: () => {
           opened = false;
+          clearInterval(heartbeat);
           destroyQuietly(client);
         },
       };

@@ -288,7 +288,7 @@ export class RedisStore implements SecretStore {
     }
     this.#gate.assertOpen();
     // One subscriber link per store, however many listeners.
-    this.#feed ??= new ChangeFeed(redisFeedSource(this.#channel, () => this.#feedConnection()));
+    this.#feed ??= new ChangeFeed(redisFeedSource(this.#channel, () => this.#feedConnection(), this.#commandTimeout));
     return this.#feed.subscribe(listener);
   }
 

@@ -75,6 +75,7 @@ changeFeedSuite('RedisStore (cluster)', () => new RedisStore({ url, prefix }), {
     targetPort: first.port,
     moreTargets: nodes.slice(1),
     createStore: (_address, proxies) => throughProxies(proxies, 500),
+    halfOpen: true,
   },
 });
 changeFeedSuite('RedisStore (a createCluster() client passed in)', async () => {

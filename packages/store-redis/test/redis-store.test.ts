@@ -46,7 +46,9 @@ changeFeedSuite('RedisStore', () => new RedisStore({ url, prefix }), {
   linkFault: {
     targetHost: target.hostname,
     targetPort: Number(target.port || 6379),
-    createStore: (address) => new RedisStore({ url: `redis://${address}`, connectTimeout: 500, prefix }),
+    createStore: (address) =>
+      new RedisStore({ url: `redis://${address}`, connectTimeout: 500, commandTimeout: 500, prefix }),
+    halfOpen: true,
   },
 });
 changeFeedSuite('RedisStore (a client passed in lends the feed its options)', async () => {
