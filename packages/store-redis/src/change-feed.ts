@@ -43,11 +43,13 @@ export function redisFeedSource(
   channel: string,
   connection: () => Promise<FeedConnection>,
   replyTimeout: number,
+  openTimeout: number,
 ): FeedSource {
   return {
     async open(deliver, lost): Promise<FeedLink> {
-      const client = await connection();
+      let client: FeedConnection | undefined;
       let opened = false;
+      let abandoned = false;
       let heartbeat: NodeJS.Timeout | undefined;
       const fail = (error: unknown) => {
         clearInterval(heartbeat);
@@ -56,36 +58,38 @@ export function redisFeedSource(
           lost(error);
         }
       };
-      client.on('error', fail);
-      try {
-        await client.connect();
-        await client.subscribe(channel, (message) => {
+      // node-redis bounds the TCP connect, not the handshake after it (nor a cluster's node lookup):
+      // on a silent link the open would wait forever and the feed never try again. So it has a deadline.
+      const subscribing = (async () => {
+        const made = await connection();
+        client = made;
+        if (abandoned) throw new Error('abandoned');
+        made.on('error', fail);
+        await made.connect();
+        await made.subscribe(channel, (message) => {
           const change = parseChange(message);
           if (change !== undefined) deliver(change);
         });
+        return made;
+      })();
+      try {
+        client = await within(subscribing, openTimeout, `Redis did not subscribe within ${openTimeout} ms`);
       } catch (error) {
-        destroyQuietly(client);
+        abandoned = true;
+        if (client !== undefined) destroyQuietly(client);
         throw error;
       }
+      const subscribed = client;
       opened = true;
       heartbeat = setInterval(() => {
-        let timer: NodeJS.Timeout | undefined;
-        const silent = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`Redis did not answer a PING within ${replyTimeout} ms`)),
-            replyTimeout,
-          );
-        });
-        Promise.race([client.ping(), silent])
-          .catch(fail)
-          .finally(() => clearTimeout(timer));
+        within(subscribed.ping(), replyTimeout, `Redis did not answer a PING within ${replyTimeout} ms`).catch(fail);
       }, HEARTBEAT_MS);
       heartbeat.unref();
       return {
         end: () => {
           opened = false;
           clearInterval(heartbeat);
-          destroyQuietly(client);
+          destroyQuietly(subscribed);
         },
       };
     },
@@ -97,4 +101,14 @@ function destroyQuietly(client: FeedConnection): void {
   try {
     client.destroy();
   } catch {}
+}
+
+// `pending`, or a rejection after `ms`; a late outcome of `pending` is ignored.
+function within<T>(pending: Promise<T>, ms: number, message: string): Promise<T> {
+  pending.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([pending, deadline]).finally(() => clearTimeout(timer));
 }

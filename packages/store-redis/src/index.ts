@@ -288,7 +288,10 @@ export class RedisStore implements SecretStore {
     }
     this.#gate.assertOpen();
     // One subscriber link per store, however many listeners.
-    this.#feed ??= new ChangeFeed(redisFeedSource(this.#channel, () => this.#feedConnection(), this.#commandTimeout));
+    const openTimeout = this.#connectTimeout + this.#commandTimeout;
+    this.#feed ??= new ChangeFeed(
+      redisFeedSource(this.#channel, () => this.#feedConnection(), this.#commandTimeout, openTimeout),
+    );
     return this.#feed.subscribe(listener);
   }
 
