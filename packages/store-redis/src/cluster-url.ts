@@ -34,9 +34,16 @@ export function parseClusterUrl(url: string): ClusterAddress {
   const address: ClusterAddress = { rootNodes, tls: scheme.toLowerCase() === 'rediss' };
   if (credentials !== undefined) {
     const colon = credentials.indexOf(':');
-    const user = decodeURIComponent(colon === -1 ? credentials : credentials.slice(0, colon));
+    const decode = (text: string) => {
+      try {
+        return decodeURIComponent(text);
+      } catch {
+        throw fail('has a malformed %-escape in its credentials');
+      }
+    };
+    const user = decode(colon === -1 ? credentials : credentials.slice(0, colon));
     if (user !== '') address.username = user;
-    if (colon !== -1) address.password = decodeURIComponent(credentials.slice(colon + 1));
+    if (colon !== -1) address.password = decode(credentials.slice(colon + 1));
   }
   return address;
 }

@@ -148,6 +148,8 @@ describe('RedisStore', () => {
     expect(() => new RedisStore({ commandTimeout: Number.NaN })).toThrow(/options\.commandTimeout/);
     expect(() => new RedisStore({ prefix: 5 as never })).toThrow(/options\.prefix/);
     expect(() => new RedisStore({ client: {} as never })).toThrow(/options\.client/);
+    expect(() => new RedisStore({ urll: url } as never)).toThrow(/"urll".*url, cluster, client, prefix/);
+    expect(() => new RedisStore({ url, client: createClient() })).toThrow(/one of options\.url/);
   });
 });
 
