@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createJwt } from '@connect-jwt/core';
 import { closedPort, TcpProxy } from '@connect-jwt/store-test-suite';
 import { createFakeProduct, type FakeProduct } from '@connect-jwt/testing';
+import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AddonProcess, type Framework, startAddonProcess } from '../../scripts/reliability/harness.ts';
 import {
@@ -34,6 +35,8 @@ const TEST_TIMEOUT = 60_000;
 
 interface Backend {
   kind: 'redis' | 'postgres' | 'sqlite';
+  /** How the test names the backend, where not its kind. */
+  label?: string;
   /** Where the instances connect; for Redis the third goes through a proxy the test can cut. */
   url: string;
   namespace?: string;
@@ -41,6 +44,9 @@ interface Backend {
   cleanUp(): Promise<void>;
 }
 
+// scripts/services.sh starts this 3-master cluster.
+const REDIS_CLUSTER_URL =
+  process.env.REDIS_CLUSTER_URL ?? 'redis+cluster://127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103';
 const sqliteDir = mkdtempSync(join(tmpdir(), 'connect-jwt-fleet-'));
 const suffix = randomBytes(5).toString('hex');
 const backends: Backend[] = [
@@ -50,6 +56,13 @@ const backends: Backend[] = [
     namespace: `connect-jwt-fleet:${suffix}:`,
     redisPort: Number(new URL(REDIS_URL).port || 6379),
     cleanUp: () => removeRedisKeys(`connect-jwt-fleet:${suffix}:`),
+  },
+  {
+    kind: 'redis',
+    label: 'Redis Cluster',
+    url: REDIS_CLUSTER_URL,
+    namespace: `connect-jwt-fleet-cluster:${suffix}:`,
+    cleanUp: () => removeClusterKeys(`connect-jwt-fleet-cluster:${suffix}:`),
   },
   {
     kind: 'postgres',
@@ -63,6 +76,20 @@ const backends: Backend[] = [
     cleanUp: async () => rmSync(sqliteDir, { recursive: true, force: true }),
   },
 ];
+
+/** Removes the run's keys from every master of the cluster. */
+async function removeClusterKeys(prefix: string): Promise<void> {
+  const hosts = REDIS_CLUSTER_URL.replace(/^rediss?\+cluster:\/\/(?:[^@]*@)?/, '').split(',');
+  const cluster = createCluster({ rootNodes: hosts.map((host) => ({ url: `redis://${host}` })) });
+  await cluster.connect();
+  for (const master of cluster.masters) {
+    const node = await cluster.nodeClient(master);
+    for await (const keys of node.scanIterator({ MATCH: `${prefix}*` })) {
+      for (const key of keys) await cluster.del(key);
+    }
+  }
+  await cluster.close();
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -96,7 +123,7 @@ async function timeUntil(
 }
 
 for (const backend of backends) {
-  describe(`a fleet of three add-on processes (${FRAMEWORKS.join(', ')}) on one ${backend.kind}`, () => {
+  describe(`a fleet of three add-on processes (${FRAMEWORKS.join(', ')}) on one ${backend.label ?? backend.kind}`, () => {
     let product: FakeProduct;
     let balancer: LoadBalancer;
     let link: TcpProxy | undefined;
@@ -144,7 +171,7 @@ for (const backend of backends) {
       await link?.close();
       await product?.close();
       await backend.cleanUp();
-      console.log(`fleet propagation on ${backend.kind} (ms):`, propagation);
+      console.log(`fleet propagation on ${backend.label ?? backend.kind} (ms):`, propagation);
     }, SETUP_TIMEOUT);
 
     it(
@@ -187,7 +214,8 @@ for (const backend of backends) {
       TEST_TIMEOUT,
     );
 
-    if (backend.kind === 'redis') {
+    // The link cut needs one proxy in front of the one server.
+    if (backend.redisPort !== undefined) {
       it(
         `with C's link to Redis cut and B killed, C serves nothing wrong for longer than the ttl (${CACHE_TTL_MS} ms)`,
         async () => {
