@@ -14,6 +14,7 @@ import { createFakeProduct, type FakeProduct } from '@connect-jwt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AddonProcess, type Framework, startAddonProcess } from '../../scripts/reliability/harness.ts';
 import {
+  createClient,
   DATABASE_URL,
   dropPostgresSchema,
   LoadBalancer,
@@ -23,6 +24,8 @@ import {
 
 /** The issue's bound: every instance honours an install, reinstall or uninstall within this. */
 const PROPAGATION_BOUND_MS = 1000;
+const REDIS_CLUSTER_URL =
+  process.env.REDIS_CLUSTER_URL ?? 'redis+cluster://127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103';
 /** The cache's ttl: what the feed falls back to while it is down. */
 const CACHE_TTL_MS = 1500;
 /** How often the test asks each instance while it waits. */
@@ -33,6 +36,7 @@ const SETUP_TIMEOUT = 180_000;
 const TEST_TIMEOUT = 60_000;
 
 interface Backend {
+  label: string;
   kind: 'redis' | 'postgres' | 'sqlite';
   /** Where the instances connect; for Redis the third goes through a proxy the test can cut. */
   url: string;
@@ -45,6 +49,7 @@ const sqliteDir = mkdtempSync(join(tmpdir(), 'connect-jwt-fleet-'));
 const suffix = randomBytes(5).toString('hex');
 const backends: Backend[] = [
   {
+    label: 'Redis',
     kind: 'redis',
     url: REDIS_URL,
     namespace: `connect-jwt-fleet:${suffix}:`,
@@ -52,17 +57,38 @@ const backends: Backend[] = [
     cleanUp: () => removeRedisKeys(`connect-jwt-fleet:${suffix}:`),
   },
   {
+    label: 'PostgreSQL',
     kind: 'postgres',
     url: DATABASE_URL,
     namespace: `connect_jwt_fleet_${suffix}`,
     cleanUp: () => dropPostgresSchema(`connect_jwt_fleet_${suffix}`),
   },
   {
+    label: 'SQLite file',
     kind: 'sqlite',
     url: join(sqliteDir, 'fleet.db'),
     cleanUp: async () => rmSync(sqliteDir, { recursive: true, force: true }),
   },
+  {
+    label: 'Redis Cluster',
+    kind: 'redis',
+    url: REDIS_CLUSTER_URL,
+    namespace: `connect-jwt-fleet-cluster:${suffix}:`,
+    cleanUp: () => removeClusterKeys(REDIS_CLUSTER_URL, `connect-jwt-fleet-cluster:${suffix}:`),
+  },
 ];
+
+/** Deletes every key under `prefix` on each node of the cluster (keys live on their own node). */
+async function removeClusterKeys(clusterUrl: string, prefix: string): Promise<void> {
+  for (const node of clusterUrl.slice(clusterUrl.indexOf('//') + 2).split(',')) {
+    const client = createClient({ url: `redis://${node}` });
+    await client.connect();
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*` })) {
+      for (const key of keys) await client.del(key).catch(() => {});
+    }
+    await client.close();
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -96,7 +122,7 @@ async function timeUntil(
 }
 
 for (const backend of backends) {
-  describe(`a fleet of three add-on processes (${FRAMEWORKS.join(', ')}) on one ${backend.kind}`, () => {
+  describe(`a fleet of three add-on processes (${FRAMEWORKS.join(', ')}) on one ${backend.label}`, () => {
     let product: FakeProduct;
     let balancer: LoadBalancer;
     let link: TcpProxy | undefined;
@@ -144,7 +170,7 @@ for (const backend of backends) {
       await link?.close();
       await product?.close();
       await backend.cleanUp();
-      console.log(`fleet propagation on ${backend.kind} (ms):`, propagation);
+      console.log(`fleet propagation on ${backend.label} (ms):`, propagation);
     }, SETUP_TIMEOUT);
 
     it(
@@ -187,7 +213,7 @@ for (const backend of backends) {
       TEST_TIMEOUT,
     );
 
-    if (backend.kind === 'redis') {
+    if (backend.label === 'Redis') {
       it(
         `with C's link to Redis cut and B killed, C serves nothing wrong for longer than the ttl (${CACHE_TTL_MS} ms)`,
         async () => {
