@@ -1,4 +1,4 @@
-// A fleet: three add-on processes (Express, Koa, Fastify) behind one public URL, each over
+// A fleet: three add-on processes (Express, Koa, Fastify) with one base URL, each over
 // cachedStore(encryptedStore(<store>, key)) as the README recommends, sharing one Redis, Postgres,
 // SQLite file or Redis Cluster. A lifecycle event through one instance must be honoured by the
 // others within 1 s (a correctness bound the issue sets, not a speed claim): the store's change
@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJwt } from '@connect-jwt/core';
-import { closedPort, TcpProxy } from '@connect-jwt/store-test-suite';
+import { TcpProxy } from '@connect-jwt/store-test-suite';
 import { createFakeProduct, type FakeProduct } from '@connect-jwt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AddonProcess, type Framework, startAddonProcess } from '../../scripts/reliability/harness.ts';
@@ -17,7 +17,6 @@ import {
   createClient,
   DATABASE_URL,
   dropPostgresSchema,
-  LoadBalancer,
   REDIS_URL,
   removeRedisKeys,
 } from '../stores/helpers/addon-process.js';
@@ -124,34 +123,38 @@ async function timeUntil(
 for (const backend of backends) {
   describe(`a fleet of three add-on processes (${FRAMEWORKS.join(', ')}) on one ${backend.label}`, () => {
     let product: FakeProduct;
-    let balancer: LoadBalancer;
     let link: TcpProxy | undefined;
     let instances: AddonProcess[] = [];
+    /** The fleet's one base URL: the first instance's, which takes the lifecycle callbacks. */
+    let baseUrl: string;
     const propagation: Record<string, number> = {};
 
     beforeAll(async () => {
       product = await createFakeProduct();
-      balancer = new LoadBalancer(await closedPort());
       if (backend.redisPort !== undefined) {
         link = new TcpProxy({ targetPort: backend.redisPort });
         await link.start();
       }
       const encryptionKey = randomBytes(32).toString('hex');
-      instances = await Promise.all(
-        FRAMEWORKS.map((framework, index) =>
-          startAddonProcess({
-            framework,
-            storeKind: backend.kind,
-            // The last instance reaches Redis through a link the test cuts.
-            storeUrl: link !== undefined && index === 2 ? `redis://${link.address}` : backend.url,
-            ...(backend.namespace !== undefined && { storeNamespace: backend.namespace }),
-            storeTimeoutMs: 1000,
-            keyServerUrl: product.keyServerUrl,
-            baseUrl: balancer.url,
-            fleet: { encryptionKey, cacheTtl: CACHE_TTL_MS },
-          }),
-        ),
-      );
+      const start = (framework: Framework, options: { viaLink?: boolean; baseUrl?: string } = {}) =>
+        startAddonProcess({
+          framework,
+          storeKind: backend.kind,
+          // The last instance reaches Redis through a link the test cuts.
+          storeUrl: link !== undefined && options.viaLink ? `redis://${link.address}` : backend.url,
+          ...(backend.namespace !== undefined && { storeNamespace: backend.namespace }),
+          storeTimeoutMs: 1000,
+          keyServerUrl: product.keyServerUrl,
+          ...(options.baseUrl !== undefined && { baseUrl: options.baseUrl }),
+          fleet: { encryptionKey, cacheTtl: CACHE_TTL_MS },
+        });
+      // The first instance serves on its own address, which the others then announce as theirs too
+      // (a balancer's port reserved up front could be taken by another process meanwhile).
+      const first = await start('express');
+      const descriptor = (await (await fetch(`${first.url}/atlassian-connect.json`)).json()) as { baseUrl: string };
+      baseUrl = descriptor.baseUrl;
+      const others = await Promise.all([start('koa', { baseUrl }), start('fastify', { baseUrl, viaLink: true })]);
+      instances = [first, ...others];
       // Each instance has answered once (its store connected, its code paths loaded), so the bound
       // below measures propagation, not a cold start.
       for (const instance of instances) {
@@ -159,14 +162,10 @@ for (const backend of backends) {
         const response = await fetch(`${instance.url}/hello`, { headers: { authorization: `JWT ${token}` } });
         expect(response.status).toBe(401);
       }
-      // The product's lifecycle callbacks reach the first instance.
-      const [first] = instances as [AddonProcess];
-      await balancer.routeTo({ port: Number(new URL(first.url).port), child: first.child });
     }, SETUP_TIMEOUT);
 
     afterAll(async () => {
       await Promise.all(instances.map((instance) => instance.stop()));
-      await balancer?.close();
       await link?.close();
       await product?.close();
       await backend.cleanUp();
@@ -179,7 +178,7 @@ for (const backend of backends) {
         const [, ...others] = instances;
 
         // Install through A: B and C accept the new installation (misses are never cached).
-        expect((await product.install(balancer.url)).status).toBe(204);
+        expect((await product.install(baseUrl)).status).toBe(204);
         let since = performance.now();
         const first = product.sharedSecret;
         propagation.install = await timeUntil(others, since, async (i) => (await statusOn(i, product, first)) === 200);
@@ -188,7 +187,7 @@ for (const backend of backends) {
         // Reinstall through A: B and C, which hold the old record in their caches, refuse the old
         // secret (asked first, so only the feed can make them: the re-read on a failed signature
         // would otherwise do it) and accept the new one.
-        expect((await product.install(balancer.url)).status).toBe(204);
+        expect((await product.install(baseUrl)).status).toBe(204);
         since = performance.now();
         const second = product.sharedSecret;
         expect(second).not.toBe(first);
@@ -218,7 +217,7 @@ for (const backend of backends) {
         `with C's link to Redis cut and B killed, C serves nothing wrong for longer than the ttl (${CACHE_TTL_MS} ms)`,
         async () => {
           const [, b, c] = instances as [AddonProcess, AddonProcess, AddonProcess];
-          expect((await product.install(balancer.url)).status).toBe(204);
+          expect((await product.install(baseUrl)).status).toBe(204);
           const old = product.sharedSecret;
           await timeUntil([c], performance.now(), async (i) => (await statusOn(i, product, old)) === 200);
 
@@ -228,7 +227,7 @@ for (const backend of backends) {
 
           // A reinstall C cannot hear of: until its ttl has run out it may serve its cached record
           // (the old secret), then it must not; it answers 503 while it cannot reach Redis.
-          expect((await product.install(balancer.url)).status).toBe(204);
+          expect((await product.install(baseUrl)).status).toBe(204);
           const written = performance.now();
           const fresh = product.sharedSecret;
           let lastWrong = written;
