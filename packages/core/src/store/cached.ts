@@ -146,13 +146,14 @@ class LruCachedStore implements CachedStore {
     this.#feed = typeof inner.watch === 'function';
     // With a feed, entries carry their read time and the ttl is checked only while it is down.
     this.#entries = new Cache({ max, ttlMs: this.#feed ? undefined : ttl });
-    if (this.#feed) this.#subscribe();
   }
 
   async get(clientKey: string): Promise<Installation | undefined> {
     this.#assertOpen();
     const cached = this.#fresh(clientKey);
     if (cached !== undefined) return { ...cached };
+    // Subscribed on first use, as a store connects then: a cache made and never used opens nothing.
+    if (this.#unwatch === undefined && this.#feed) this.#subscribe();
     let loading = this.#loading.get(clientKey);
     if (loading === undefined) {
       const started = this.#load(clientKey);
@@ -170,6 +171,7 @@ class LruCachedStore implements CachedStore {
 
   async getByInstallationId(installationId: string): Promise<Installation | undefined> {
     this.#assertOpen();
+    if (this.#unwatch === undefined && this.#feed) this.#subscribe();
     const key = bareInstallationId(installationId);
     const clientKey = this.#clientKeys.get(key);
     if (clientKey !== undefined) {

@@ -263,6 +263,15 @@ class FeedStore implements SecretStore {
 
 describe('cachedStore over a store with a change feed', () => {
   const quiet = { onFeedStatus: () => {} };
+  /**
+   * Caches `clientKey`: the first lookup subscribes, and a read that overlapped the feed coming up
+   * is not kept (the first `up` flushes); the second is. Then counts reads from zero.
+   */
+  const warm = async (store: SecretStore, backend: FeedStore, clientKey: string) => {
+    await store.get(clientKey);
+    await store.get(clientKey);
+    backend.gets = 0;
+  };
 
   it('a write through one instance evicts the record in another at once, whatever the ttl', async () => {
     const shared = new MemoryStore();
@@ -280,10 +289,10 @@ describe('cachedStore over a store with a change feed', () => {
     const backend = new FeedStore();
     const store = cachedStore(backend, { ttl: 10, ...quiet });
     await backend.set(record('k'));
-    await store.get('k');
+    await warm(store, backend, 'k');
     await sleep(30);
     await store.get('k');
-    expect(backend.gets).toBe(1);
+    expect(backend.gets).toBe(0);
   });
 
   it('evicts the installationId mapping with the record', async () => {
@@ -299,25 +308,38 @@ describe('cachedStore over a store with a change feed', () => {
     expect(await a.getByInstallationId('inst-new')).toBeUndefined();
   });
 
+  it('subscribes on first use, not when made', async () => {
+    const backend = new FeedStore();
+    const store = cachedStore(backend, quiet);
+    await sleep(5);
+    expect(backend.listeners.size).toBe(0);
+    await store.get('k');
+    expect(backend.listeners.size).toBe(1);
+    await store.get('k');
+    expect(backend.listeners.size).toBe(1);
+    await store.close();
+    expect(backend.listeners.size).toBe(0);
+  });
+
   it('while the feed is down: the ttl applies, said once; back up: flushed, said once', async () => {
     const backend = new FeedStore();
     const statuses: FeedStatus[] = [];
     const store = cachedStore(backend, { ttl: 50, onFeedStatus: (status) => statuses.push(status) });
     await backend.set(record('k'));
-    await store.get('k');
+    await warm(store, backend, 'k');
     backend.down();
     backend.down();
     expect(statuses.map((status) => status.state)).toEqual(['down']);
     await store.get('k');
-    expect(backend.gets).toBe(1); // within the ttl
+    expect(backend.gets).toBe(0); // within the ttl
     await sleep(80);
     await store.get('k');
-    expect(backend.gets).toBe(2); // past it: the backend again
+    expect(backend.gets).toBe(1); // past it: the backend again
     await backend.backend.set(record('k', 'changed-while-down'));
     backend.up();
     expect(statuses.map((status) => status.state)).toEqual(['down', 'up']);
     expect((await store.get('k'))?.sharedSecret).toBe('changed-while-down');
-    expect(backend.gets).toBe(3);
+    expect(backend.gets).toBe(2);
     await store.close();
     expect(backend.unsubscribed).toBe(1);
   });
