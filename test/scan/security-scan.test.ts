@@ -44,10 +44,17 @@ async function frameworkRoutes(framework: string): Promise<Route[]> {
   } else {
     const app = await fastifyExample.createApp(options);
     await app.ready();
+    // printRoutes draws a tree: a child's line holds only what it adds to its parent's path
+    // (`/api/myself` then `-as-user`), one four-character indent per level.
+    const parents: string[] = [];
     for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-      const match = /(\/\S*) \(([A-Z, ]+)\)/.exec(line);
-      if (match)
-        for (const method of (match[2] as string).split(', ')) routes.push({ method, path: match[1] as string });
+      const match = /^([│ ]*)[├└]── (\S*)(?: \(([A-Z, ]+)\))?$/.exec(line);
+      if (!match) continue;
+      const depth = (match[1] as string).length / 4;
+      const path = (parents[depth - 1] ?? '') + (match[2] as string);
+      parents[depth] = path;
+      parents.length = depth + 1;
+      if (match[3]) for (const method of match[3].split(', ')) routes.push({ method, path });
     }
     await app.close();
   }
@@ -153,9 +160,11 @@ describe.each(examples)('security scan of the %s example', (framework, startAddo
     expect([...routes.keys()].sort()).toEqual([
       'GET /api/context',
       'GET /api/myself',
+      'GET /api/myself-as-user',
       'GET /hello',
       'HEAD /api/context',
       'HEAD /api/myself',
+      'HEAD /api/myself-as-user',
       'HEAD /hello',
       'POST /installed',
       'POST /uninstalled',
