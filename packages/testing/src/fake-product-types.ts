@@ -53,6 +53,16 @@ export interface ProductRequestOptions {
   tokenIn?: 'header' | 'query';
 }
 
+/** A webhook delivery: how the request is signed and the delivery headers Jira adds. */
+export interface WebhookDeliveryOptions extends Omit<ProductRequestOptions, 'method'> {
+  /** `X-Atlassian-Webhook-Identifier`; default a fresh uuid per call (the same for both of webhookTwice). */
+  identifier?: string;
+  /** `X-Atlassian-Webhook-Retry`, sent when above 0; default 0. */
+  retry?: number;
+  /** `X-Atlassian-Webhook-Flow`; default `Primary`. */
+  flow?: 'Primary' | 'Secondary';
+}
+
 export interface IframeOptions {
   /** The module key the iframe renders; default `hello`. */
   moduleKey?: string;
@@ -131,7 +141,22 @@ export interface FakeProduct {
   userRequest(path: string, options?: { method?: string; body?: unknown }): UserAnswer;
   /** Sends a request to the add-on (`path` below its base URL), signed as the host. */
   request(path: string, options?: ProductRequestOptions): Promise<Response>;
-  /** POSTs a webhook with the event's realistic JSON body (or `body`), signed as the host. */
-  webhook(path: string, event: WebhookEvent, options?: ProductRequestOptions): Promise<Response>;
+  /**
+   * POSTs a webhook with the event's realistic JSON body (or `body`), signed as the host, with
+   * Jira's delivery headers: `X-Atlassian-Webhook-Identifier` (a fresh one unless given),
+   * `X-Atlassian-Webhook-Flow` and, on a retry, `X-Atlassian-Webhook-Retry`.
+   */
+  webhook(path: string, event: WebhookEvent, options?: WebhookDeliveryOptions): Promise<Response>;
+  /**
+   * Delivers one webhook twice with one identifier, as Jira does when an answer is lost or late:
+   * `'retry'` sends the second (`Retry: 1`) after the first was answered, `'concurrent'` sends
+   * both at once (a retry of a delivery that timed out while still running).
+   */
+  webhookTwice(
+    path: string,
+    event: WebhookEvent,
+    how: 'retry' | 'concurrent',
+    options?: WebhookDeliveryOptions,
+  ): Promise<[Response, Response]>;
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ export type {
   InstallOptions,
   ProductRequestOptions,
   UninstallOptions,
+  WebhookDeliveryOptions,
 } from './fake-product-types.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -230,9 +231,26 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
       return send(path, requestOptions);
     },
 
-    webhook(path, event, requestOptions = {}) {
+    webhook(path, event, deliveryOptions = {}) {
+      const { identifier = randomUUID(), retry = 0, flow = 'Primary', ...requestOptions } = deliveryOptions;
       const body = requestOptions.body ?? webhookPayload(event, { siteUrl: api.siteUrl, accountId });
-      return send(path, { ...requestOptions, method: 'POST', body });
+      const headers: Record<string, string> = {
+        'x-atlassian-webhook-identifier': identifier,
+        'x-atlassian-webhook-flow': flow,
+        ...(retry > 0 && { 'x-atlassian-webhook-retry': String(retry) }),
+        ...requestOptions.headers,
+      };
+      return send(path, { ...requestOptions, headers, method: 'POST', body });
+    },
+
+    async webhookTwice(path, event, how, deliveryOptions = {}) {
+      const first = { identifier: randomUUID(), ...deliveryOptions };
+      const second = { ...first, retry: (first.retry ?? 0) + 1 };
+      if (how === 'concurrent')
+        return Promise.all([product.webhook(path, event, first), product.webhook(path, event, second)]);
+      // The retry goes once the first delivery is answered, as Jira's does.
+      const answer = await product.webhook(path, event, first);
+      return [answer, await product.webhook(path, event, second)];
     },
 
     close() {

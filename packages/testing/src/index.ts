@@ -26,6 +26,7 @@ export {
   type InstallOptions,
   type ProductRequestOptions,
   type UninstallOptions,
+  type WebhookDeliveryOptions,
 } from './fake-product.js';
 export { type BridgeCall, type HostPage, type HostPageLoad, type HostPageOptions, startHostPage } from './host-page.js';
 export {
