@@ -28,7 +28,10 @@ async function handledBy(addon: AddonProcess): Promise<Array<string | null>> {
   return ((await response.json()) as { identifiers: Array<string | null> }).identifiers;
 }
 
-describe('connectWebhooks in two Express add-on processes sharing one Redis', () => {
+describe.each([
+  ['RedisStore', undefined],
+  ['cachedStore(RedisStore)', '1500'],
+])('connectWebhooks in two Express add-on processes sharing one Redis, through %s', (_name, cacheTtl) => {
   it(
     'runs the handler once for one identifier delivered to both at once, and absorbs a later retry',
     async () => {
@@ -42,6 +45,7 @@ describe('connectWebhooks in two Express add-on processes sharing one Redis', ()
         KEY_SERVER_URL: product.keyServerUrl,
         // Long enough that the two copies overlap in the handler on a loaded machine; not asserted.
         WEBHOOK_DELAY_MS: '300',
+        ...(cacheTtl !== undefined && { CACHE_TTL: cacheTtl }),
       };
       const [a, b] = await Promise.all([startAddon(env), startAddon(env)]);
       try {

@@ -20,6 +20,24 @@ export function rememberOnceIn(store: SecretStore, key: string, value: string, t
   return localTo(store).rememberOnce(key, value, ttlMs);
 }
 
+/** `store.remember(…)`, or the process-local stand-in's (the one rememberOnceIn uses) for a store without it. */
+export function rememberIn(store: SecretStore, key: string, value: string, ttlMs: number): Promise<void> {
+  if (typeof store.remember === 'function') return store.remember(key, value, ttlMs);
+  return (localTo(store) as MemoryStore & SharedValues).remember(key, value, ttlMs);
+}
+
+/** `store.recall(key)`, or the process-local stand-in's. */
+export function recallIn(store: SecretStore, key: string): Promise<string | undefined> {
+  if (typeof store.recall === 'function') return store.recall(key);
+  return (localTo(store) as MemoryStore & Required<Pick<SecretStore, 'recall'>>).recall(key);
+}
+
+/** `store.forget(key)`, or the process-local stand-in's. */
+export function forgetIn(store: SecretStore, key: string): Promise<void> {
+  if (typeof store.forget === 'function') return store.forget(key);
+  return (localTo(store) as MemoryStore & SharedValues).forget(key);
+}
+
 /** The short-lived shared values a fleet-wide claim needs: take it once, mark it, or let it go. */
 export interface SharedValues {
   rememberOnce(key: string, value: string, ttlMs: number): Promise<string>;
