@@ -115,6 +115,13 @@ export class LicenseInactiveError extends ConnectJwtError {
   override readonly status = 402;
 }
 
+/** The product's REST API did not say what the app's licence is (`fetchLicense`): retry later. */
+export class LicenseUnavailableError extends ConnectJwtError {
+  static override readonly code = 'ERR_LICENSE_UNAVAILABLE';
+  override readonly code = 'ERR_LICENSE_UNAVAILABLE';
+  override readonly status = 503;
+}
+
 /**
  * Another delivery of the same webhook (same `X-Atlassian-Webhook-Identifier`) is being handled
  * right now, here or on another instance. 409 Conflict, which Jira retries: by then the first

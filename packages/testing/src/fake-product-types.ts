@@ -1,7 +1,7 @@
 import type { TokenRequestRecord } from './authorization-server.js';
 import type { ContextTokenOptions, HostTokenOptions } from './host-tokens.js';
 import type { KeyServer } from './key-server.js';
-import type { ReceivedCall, UserAnswer } from './product-api.js';
+import type { AppLicense, ReceivedCall, UserAnswer } from './product-api.js';
 import type { ProductType } from './product-type.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { InstallPayload } from './signed-install.js';
@@ -16,6 +16,11 @@ export interface FakeProductOptions {
   accountId?: string;
   /** Seconds the user tokens of `authorizationServerUrl` live; default 900, as Atlassian's. */
   userTokenLifetime?: number;
+  /**
+   * The app's licence, as `GET /rest/atlassian-connect/1/addons/{appKey}` reports it (what
+   * `fetchLicense` reads); default none, as for a free app. `setLicense()` changes it.
+   */
+  license?: AppLicense;
 }
 
 /**
@@ -158,5 +163,7 @@ export interface FakeProduct {
     how: 'retry' | 'concurrent',
     options?: WebhookDeliveryOptions,
   ): Promise<[Response, Response]>;
+  /** Changes the licence the REST API reports (`undefined`: none, a free app). */
+  setLicense(license: AppLicense | undefined): void;
   close(): Promise<void>;
 }

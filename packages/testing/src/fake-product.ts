@@ -6,7 +6,7 @@ import { type HostIdentity, mintContextToken, mintHostToken, tamperToken } from 
 import { iframeParams, toQueryString } from './iframe-params.js';
 import { startKeyServer } from './key-server.js';
 import { createLifecycleClient, readDescriptor } from './lifecycle-client.js';
-import { type ProductApi, startProductApi } from './product-api.js';
+import { type AppLicense, type ProductApi, startProductApi } from './product-api.js';
 import { PRODUCT_TYPES } from './product-type.js';
 import { createRateLimitScript } from './rate-limit.js';
 import { createRequestClient } from './request-client.js';
@@ -66,10 +66,12 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
     await keyServer.close();
     throw error;
   }
+  let license: AppLicense | undefined = options.license;
   try {
     api = await startProductApi({
       productType,
       accountId,
+      license: () => license,
       caller: () => (installed && addon ? { appKey: addon.appKey, sharedSecret } : undefined),
       bearer: (token) => {
         const { token: issued, expired } = authorizationServer.lookup(token);
@@ -229,6 +231,10 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
 
     request(path, requestOptions = {}) {
       return send(path, requestOptions);
+    },
+
+    setLicense(next) {
+      license = next;
     },
 
     webhook(path, event, deliveryOptions = {}) {

@@ -48,6 +48,7 @@ export {
 } from './key-server.js';
 export {
   type ApiCaller,
+  type AppLicense,
   type ProductApi,
   type ProductApiOptions,
   type ReceivedCall,

@@ -5,8 +5,13 @@ export interface License {
    * licence that says nothing clear (two `lic` values, an unknown one): never read as licensed.
    */
   active: boolean | undefined;
-  /** `lic`: the qsh-covered `lic` parameter of a Connect page load; `fit`: a Forge Invocation Token's `app.license`. */
-  source: 'lic' | 'fit';
-  /** Whether the licence is an evaluation (trial), when the source says so (Forge's `isEvaluation`). */
+  /**
+   * `lic`: the qsh-covered `lic` parameter of a Connect page load; `fit`: a Forge Invocation
+   * Token's `app.license`; `rest`: the product's REST API, asked by `fetchLicense()` (never on `req.atlassian`).
+   */
+  source: 'lic' | 'fit' | 'rest';
+  /** Whether the licence is an evaluation (trial), when the source says so. */
   evaluation?: boolean;
+  /** The licence type the REST API names (e.g. `commercial`, `evaluation`), from `fetchLicense()` only. */
+  type?: string;
 }
