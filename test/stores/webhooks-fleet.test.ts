@@ -1,4 +1,4 @@
-// connectWebhooks across a fleet: two add-on processes on one Redis, one webhook delivered to both
+// connectWebhooks across a fleet: two add-on processes on one Redis (or PostgreSQL), one webhook delivered to both
 // at once (Jira's retry of a delivery that timed out lands on the other instance). The handler runs once.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { closedPort } from '@connect-jwt/store-test-suite';
@@ -6,6 +6,8 @@ import { createFakeProduct } from '@connect-jwt/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type AddonProcess,
+  DATABASE_URL,
+  dropPostgresSchema,
   LoadBalancer,
   REDIS_URL,
   removeRedisKeys,
@@ -14,13 +16,16 @@ import {
   stopChild,
 } from './helpers/addon-process.js';
 
-// Real Redis: this test fails (it does not skip) when Redis is not running.
+// Real Redis and PostgreSQL: this test fails (it does not skip) when they are not running.
 const TEST_TIMEOUT = 120_000;
-const namespace = `connect-jwt-webhooks:${randomBytes(5).toString('hex')}:`;
+const run = randomBytes(5).toString('hex');
+const redisPrefix = `connect-jwt-webhooks:${run}:`;
+const postgresSchema = `connect_jwt_webhooks_${run}`;
 
 afterAll(async () => {
   await stopAllAddons();
-  await removeRedisKeys(namespace);
+  await removeRedisKeys(redisPrefix);
+  await dropPostgresSchema(postgresSchema);
 });
 
 async function handledBy(addon: AddonProcess): Promise<Array<string | null>> {
@@ -29,17 +34,18 @@ async function handledBy(addon: AddonProcess): Promise<Array<string | null>> {
 }
 
 describe.each([
-  ['RedisStore', undefined],
-  ['cachedStore(RedisStore)', '1500'],
-])('connectWebhooks in two Express add-on processes sharing one Redis, through %s', (_name, cacheTtl) => {
+  ['RedisStore', 'redis', REDIS_URL, redisPrefix, undefined],
+  ['cachedStore(RedisStore)', 'redis', REDIS_URL, redisPrefix, '1500'],
+  ['PostgresStore', 'postgres', DATABASE_URL, postgresSchema, undefined],
+])('connectWebhooks in two Express add-on processes sharing one store: %s', (_name, kind, url, namespace, cacheTtl) => {
   it(
     'runs the handler once for one identifier delivered to both at once, and absorbs a later retry',
     async () => {
       const product = await createFakeProduct();
       const balancer = new LoadBalancer(await closedPort());
       const env = {
-        STORE_KIND: 'redis',
-        STORE_URL: REDIS_URL,
+        STORE_KIND: kind,
+        STORE_URL: url,
         STORE_NAMESPACE: namespace,
         PUBLIC_URL: balancer.url,
         KEY_SERVER_URL: product.keyServerUrl,
