@@ -10,21 +10,22 @@ import { type NextFunction, type Request, type RequestHandler, type Response, Ro
  */
 export function connectWebhooks(descriptor: object, handlers: WebhookHandlers, options?: WebhookOptions): Router {
   const routes = createWebhookRoutes(descriptor, handlers, options, 'connectWebhooks');
+  const paths = new Set(routes.paths);
   const router = Router();
-  for (const path of routes.paths) {
-    router.post(path, function connectWebhook(req: Request, res: Response, next: NextFunction) {
-      const request = { method: req.method, url: req.originalUrl, stream: req, parsedBody: req.body };
-      routes
-        .answer(path, request, (auth) => {
-          req.atlassian = auth;
-        })
-        .then((answer) => {
-          res.status(answer.status).set(answer.headers);
-          if (answer.body === undefined) res.end();
-          else res.send(JSON.stringify(answer.body));
-        }, next);
-    });
-  }
+  // Matched exactly, as in Koa and Fastify: a descriptor URL is a path, not an Express pattern.
+  router.use(function connectWebhook(req: Request, res: Response, next: NextFunction) {
+    if (req.method !== 'POST' || !paths.has(req.path)) return next();
+    const request = { method: req.method, url: req.originalUrl, stream: req, parsedBody: req.body };
+    routes
+      .answer(req.path, request, (auth) => {
+        req.atlassian = auth;
+      })
+      .then((answer) => {
+        res.status(answer.status).set(answer.headers);
+        if (answer.body === undefined) res.end();
+        else res.send(JSON.stringify(answer.body));
+      }, next);
+  });
   return router;
 }
 
