@@ -103,7 +103,12 @@ export function createWebhookRoutes(
         }
         return { status: 204, headers: {} };
       } catch (error) {
-        if (error instanceof WebhookHandlerError && auth !== undefined) onError(error.cause, auth);
+        if (error instanceof WebhookHandlerError && auth !== undefined) {
+          // The 500 goes out whatever the app's reporter does.
+          try {
+            onError(error.cause, auth);
+          } catch {}
+        }
         if (!isConnectJwtError(error)) throw error;
         return toErrorResponse(error);
       }
