@@ -1,6 +1,6 @@
 import type { WebhookHandlers, WebhookOptions } from '@connect-jwt/core';
 import { createLicenseGuard, createWebhookRoutes, type RequireLicenseOptions } from '@connect-jwt/core/adapter';
-import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /**
  * Express Router serving a POST route for each webhook of the descriptor's `modules.webhooks`:
@@ -8,13 +8,20 @@ import { type NextFunction, type Request, type RequestHandler, type Response, Ro
  * Each delivery is verified (strict qsh), routed by event and handled once across the fleet; it
  * parses its own JSON body, so no body parser is needed.
  */
-export function connectWebhooks(descriptor: object, handlers: WebhookHandlers, options?: WebhookOptions): Router {
+export function connectWebhooks(
+  descriptor: object,
+  handlers: WebhookHandlers,
+  options?: WebhookOptions,
+): RequestHandler {
   const routes = createWebhookRoutes(descriptor, handlers, options, 'connectWebhooks');
   const paths = new Set(routes.paths);
-  const router = Router();
-  // Matched exactly, as in Koa and Fastify: a descriptor URL is a path, not an Express pattern.
-  router.use(function connectWebhook(req: Request, res: Response, next: NextFunction) {
-    if (req.method !== 'POST' || !paths.has(req.path)) return next();
+  // A plain middleware, not a Router: matched exactly, as in Koa and Fastify (a descriptor URL is
+  // a path, not an Express pattern), and every other request passes on in the same tick.
+  return function connectWebhook(req: Request, res: Response, next: NextFunction): void {
+    if (req.method !== 'POST' || !paths.has(req.path)) {
+      next();
+      return;
+    }
     const request = { method: req.method, url: req.originalUrl, stream: req, parsedBody: req.body };
     routes
       .answer(req.path, request, (auth) => {
@@ -25,8 +32,7 @@ export function connectWebhooks(descriptor: object, handlers: WebhookHandlers, o
         if (answer.body === undefined) res.end();
         else res.send(JSON.stringify(answer.body));
       }, next);
-  });
-  return router;
+  };
 }
 
 /**
