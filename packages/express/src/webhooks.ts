@@ -3,7 +3,7 @@ import { createLicenseGuard, createWebhookRoutes, type RequireLicenseOptions } f
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /**
- * Express Router serving a POST route for each webhook of the descriptor's `modules.webhooks`:
+ * Express middleware serving a POST route for each webhook of the descriptor's `modules.webhooks`:
  * `app.use(connectWebhooks(descriptor, { 'jira:issue_created': async (issue, { webhook }) => … }))`.
  * Each delivery is verified (strict qsh), routed by event and handled once across the fleet; it
  * parses its own JSON body, so no body parser is needed.
