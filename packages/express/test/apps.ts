@@ -112,7 +112,7 @@ const webhooks: WebhookApps = {
 
 const license: LicenseApp = async ({ forge: options, store }) => {
   const app = express();
-  const describe = (req: Request, res: Response) => {
+  const describe = (req: AtlassianRequest<ConnectAuth | ForgeAuth>, res: Response) => {
     res.json(describeLicense(req.atlassian));
   };
   app.get('/page', atlassianJwt({ store }), describe);
