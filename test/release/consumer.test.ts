@@ -26,6 +26,7 @@ const CHECKED_SNIPPETS = [
   'testing-forge',
   'forge-express',
   'forge-kind',
+  'webhooks',
 ];
 
 const STRICT_TSCONFIG = {

@@ -3,6 +3,7 @@ import {
   type AddonOptions,
   describeCaller,
   exampleDescriptor,
+  exampleWebhooks,
   forgeEventAnswer,
   type RunningAddon,
   renderGeneralPage,
@@ -11,7 +12,7 @@ import {
   whoAmIAsUser,
   whoAmIPath,
 } from '@connect-jwt/example-shared';
-import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/express';
+import { atlassianJwt, connectLifecycle, connectWebhooks, forgeRemote } from '@connect-jwt/express';
 import express, { type Express } from 'express';
 
 const IDENTITY = { key: 'connect-jwt-express-example', name: 'connect-jwt Express example' };
@@ -54,10 +55,13 @@ export function createApp(options: AddonOptions): Express {
     });
   }
 
-  // The body is parsed only after the token is checked, so unauthenticated bodies cost nothing.
-  app.post('/webhooks/issue-created', atlassianJwt(auth), express.json(), (req, res) => {
-    const body = req.body as { webhookEvent?: string; issue?: { key?: string } } | undefined;
-    res.json({ event: body?.webhookEvent, issueKey: body?.issue?.key, clientKey: req.atlassian.clientKey });
+  // A route per webhook of the descriptor: verified (strict qsh), routed by event, handled once
+  // however often Jira delivers it; the body is read only after the token is checked.
+  const webhooks = exampleWebhooks();
+  app.use(connectWebhooks(descriptor, webhooks.handlers, auth));
+  // What the webhooks did for the caller's site (the demo shows a duplicate was absorbed).
+  app.get('/api/webhooks', atlassianJwt({ ...auth, qsh: 'context' }), (req, res) => {
+    res.json({ handled: webhooks.handledBy(req.atlassian.clientKey) });
   });
 
   // Calls the product's REST API as the add-on, signed with the installation's shared secret.

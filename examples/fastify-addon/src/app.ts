@@ -3,6 +3,7 @@ import {
   type AddonOptions,
   describeCaller,
   exampleDescriptor,
+  exampleWebhooks,
   forgeEventAnswer,
   type RunningAddon,
   renderGeneralPage,
@@ -11,7 +12,7 @@ import {
   whoAmIAsUser,
   whoAmIPath,
 } from '@connect-jwt/example-shared';
-import { atlassianJwt, connectLifecycle } from '@connect-jwt/fastify';
+import { atlassianJwt, connectLifecycle, connectWebhooks } from '@connect-jwt/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 const IDENTITY = { key: 'connect-jwt-fastify-example', name: 'connect-jwt Fastify example' };
@@ -58,14 +59,16 @@ export async function createApp(options: AddonOptions): Promise<FastifyInstance>
     );
   }
 
-  app.post<{ Body: { webhookEvent?: string; issue?: { key?: string } } }>(
-    '/webhooks/issue-created',
-    async (request) => ({
-      event: request.body?.webhookEvent,
-      issueKey: request.body?.issue?.key,
-      clientKey: request.atlassian.clientKey,
-    }),
+  // A route per webhook of the descriptor: verified (strict qsh), routed by event, handled once
+  // however often Jira delivers it; the body is read only after the token is checked.
+  const webhooks = exampleWebhooks();
+  await app.register(
+    connectWebhooks(descriptor, webhooks.handlers, { store: options.store, baseUrl: descriptor.baseUrl }),
   );
+  // What the webhooks did for the caller's site (the demo shows a duplicate was absorbed).
+  app.get('/api/webhooks', { config: { atlassianJwt: { qsh: 'context' } } }, async (request) => ({
+    handled: webhooks.handledBy(request.atlassian.clientKey),
+  }));
 
   // Calls the product's REST API as the add-on, signed with the installation's shared secret.
   app.get('/api/myself', { config: { atlassianJwt: { qsh: 'context' } } }, async (request, reply) => {

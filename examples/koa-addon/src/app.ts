@@ -3,6 +3,7 @@ import {
   type AddonOptions,
   describeCaller,
   exampleDescriptor,
+  exampleWebhooks,
   forgeEventAnswer,
   type RunningAddon,
   renderGeneralPage,
@@ -11,7 +12,7 @@ import {
   whoAmIAsUser,
   whoAmIPath,
 } from '@connect-jwt/example-shared';
-import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/koa';
+import { atlassianJwt, connectLifecycle, connectWebhooks, forgeRemote } from '@connect-jwt/koa';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -54,10 +55,13 @@ export function createApp(options: AddonOptions): Koa {
     });
   }
 
-  // The body is parsed only after the token is checked, so unauthenticated bodies cost nothing.
-  router.post('/webhooks/issue-created', atlassianJwt(auth), bodyParser(), (ctx) => {
-    const body = ctx.request.body as { webhookEvent?: string; issue?: { key?: string } } | undefined;
-    ctx.body = { event: body?.webhookEvent, issueKey: body?.issue?.key, clientKey: ctx.state.atlassian.clientKey };
+  // A route per webhook of the descriptor: verified (strict qsh), routed by event, handled once
+  // however often Jira delivers it; the body is read only after the token is checked.
+  const webhooks = exampleWebhooks();
+  app.use(connectWebhooks(descriptor, webhooks.handlers, auth));
+  // What the webhooks did for the caller's site (the demo shows a duplicate was absorbed).
+  router.get('/api/webhooks', atlassianJwt({ ...auth, qsh: 'context' }), (ctx) => {
+    ctx.body = { handled: webhooks.handledBy(ctx.state.atlassian.clientKey) };
   });
 
   // Calls the product's REST API as the add-on, signed with the installation's shared secret.

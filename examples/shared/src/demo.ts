@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import {
   type RunningAddon,
 } from '@connect-jwt/testing';
 import type { StartOptions } from './run.js';
+import type { HandledWebhook } from './webhooks.js';
 
 export interface DemoOptions {
   /** Shown in the title, e.g. `express-addon`. */
@@ -42,7 +44,6 @@ type Body = Record<string, unknown> & {
   code?: string;
   message?: string;
   event?: string;
-  issueKey?: string;
   accountId?: string;
   context?: { jira?: { issue?: { key?: string } } };
 };
@@ -50,6 +51,7 @@ type Body = Record<string, unknown> & {
 /** The Connect flow, one request per step, with the status each must get. */
 function flow(product: FakeProduct, forge: FakeForge, addon: RunningAddon, store: SqliteStore): StepDefinition[] {
   const user = `${product.accountId.slice(0, 12)}…`;
+  const delivery = randomUUID();
   return [
     {
       title: 'install',
@@ -88,9 +90,23 @@ function flow(product: FakeProduct, forge: FakeForge, addon: RunningAddon, store
     {
       title: 'webhook',
       request: 'POST /webhooks/issue-created',
-      expectedStatus: 200,
-      send: () => product.webhook('/webhooks/issue-created', 'jira:issue_created'),
-      summarize: (body) => `${(body as Body).event} ${(body as Body).issueKey}`,
+      expectedStatus: 204,
+      send: () => product.webhook('/webhooks/issue-created', 'jira:issue_created', { identifier: delivery }),
+      summarize: async () => {
+        const [first] = await handledWebhooks(product);
+        return `handled ${first?.event} ${first?.issueKey}`;
+      },
+    },
+    {
+      // Jira delivers again when an answer is lost or late: same identifier, Retry: 1.
+      title: 'webhook retry',
+      request: 'POST /webhooks/issue-created (Retry: 1)',
+      expectedStatus: 204,
+      send: () => product.webhook('/webhooks/issue-created', 'jira:issue_created', { identifier: delivery, retry: 1 }),
+      summarize: async () => {
+        const runs = (await handledWebhooks(product)).filter((webhook) => webhook.identifier === delivery).length;
+        return runs === 1 ? 'duplicate absorbed: the handler ran once' : `the handler ran ${runs} times`;
+      },
     },
     {
       title: 'outbound call',
@@ -172,6 +188,12 @@ function flow(product: FakeProduct, forge: FakeForge, addon: RunningAddon, store
   ];
 }
 
+/** What the add-on's webhook handler did for this site (its `GET /api/webhooks`). */
+async function handledWebhooks(product: FakeProduct): Promise<HandledWebhook[]> {
+  const response = await product.request('/api/webhooks', { token: await product.contextToken() });
+  return response.ok ? ((await response.json()) as { handled: HandledWebhook[] }).handled : [];
+}
+
 async function readBody(response: Response): Promise<unknown> {
   const text = await response.text();
   try {
@@ -183,7 +205,7 @@ async function readBody(response: Response): Promise<unknown> {
 
 /**
  * `npm run demo`: an example add-on on a free port with a throw-away SQLite store, driven by a fake
- * Jira through install → iframe → context call → webhook → outbound calls (as the add-on, as the user) → uninstall, one line a
+ * Jira through install → iframe → context call → webhook (and its retry, absorbed) → outbound calls (as the add-on, as the user) → uninstall, one line a
  * step, so a newcomer sees what is signed, by whom, and what is refused.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {

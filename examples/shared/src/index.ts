@@ -14,3 +14,5 @@ export type { AddonOptions, StartOptions } from './run.js';
 export { runFromEnv } from './run.js';
 export type { StoreChoice } from './store.js';
 export { openStore } from './store.js';
+export type { HandledWebhook } from './webhooks.js';
+export { exampleWebhooks } from './webhooks.js';

@@ -104,6 +104,52 @@ export class StoreUnavailableError extends ConnectJwtError {
   }
 }
 
+/**
+ * The request's licence says the app is not licensed for this site (`lic=none`, or a Forge
+ * `app.license` that is not active): `requireLicense()` refuses it. 402, since the answer is
+ * "pay for the app", not "who are you".
+ */
+export class LicenseInactiveError extends ConnectJwtError {
+  static override readonly code = 'ERR_LICENSE_INACTIVE';
+  override readonly code = 'ERR_LICENSE_INACTIVE';
+  override readonly status = 402;
+}
+
+/** The product's REST API did not say what the app's licence is (`fetchLicense`): retry later. */
+export class LicenseUnavailableError extends ConnectJwtError {
+  static override readonly code = 'ERR_LICENSE_UNAVAILABLE';
+  override readonly code = 'ERR_LICENSE_UNAVAILABLE';
+  override readonly status = 503;
+}
+
+/**
+ * Another delivery of the same webhook (same `X-Atlassian-Webhook-Identifier`) is being handled
+ * right now, here or on another instance. 409 Conflict, which Jira retries: by then the first
+ * delivery has finished (the retry is absorbed) or failed (the retry runs the handler).
+ */
+export class WebhookInProgressError extends ConnectJwtError {
+  static override readonly code = 'ERR_WEBHOOK_IN_PROGRESS';
+  override readonly code = 'ERR_WEBHOOK_IN_PROGRESS';
+  override readonly status = 409;
+}
+
+/** An authentic webhook this add-on cannot take: a body that is not JSON, an event the route does not serve, a malformed header. */
+export class WebhookDeliveryError extends ConnectJwtError {
+  static override readonly code = 'ERR_WEBHOOK_DELIVERY';
+  override readonly code = 'ERR_WEBHOOK_DELIVERY';
+  override readonly status = 400;
+}
+
+/**
+ * The app's webhook handler threw: answered 500 so that Jira delivers the webhook again. The
+ * handler's error is the `cause`; its message and stack never go out.
+ */
+export class WebhookHandlerError extends ConnectJwtError {
+  static override readonly code = 'ERR_WEBHOOK_HANDLER';
+  override readonly code = 'ERR_WEBHOOK_HANDLER';
+  override readonly status = 500;
+}
+
 /** True for any error raised by this library, including one from another copy of it. */
 export function isConnectJwtError(error: unknown): error is ConnectJwtError {
   if (error instanceof ConnectJwtError) return true;

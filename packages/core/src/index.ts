@@ -14,6 +14,9 @@ export { createSystemTokenCache } from './forge/system-token-cache.js';
 export type { AtlassianAuth, AtlassianAuthKinds, ForgeAuth, ForgeVerifyOptions } from './forge/types.js';
 export { FORGE_INVOCATION_ISSUER, FORGE_JWKS_URL } from './forge/types.js';
 export { verifyForgeInvocation } from './forge/verify.js';
+export type { FetchLicenseOptions } from './license/fetch.js';
+export { fetchLicense } from './license/fetch.js';
+export type { License } from './license/types.js';
 export type { ToInstallationOptions } from './lifecycle/installation-fields.js';
 export { toInstallation } from './lifecycle/installation-fields.js';
 export type { LifecycleOptions } from './lifecycle/options.js';
@@ -50,3 +53,11 @@ export type { CreateJwtOptions, JWTPayload } from './token/create.js';
 export { createJwt, encode } from './token/create.js';
 export type { DecodeOptions } from './token/decode.js';
 export { decode, decodeUnverified } from './token/decode.js';
+export type {
+  WebhookAuth,
+  WebhookBody,
+  WebhookDelivery,
+  WebhookHandler,
+  WebhookHandlers,
+  WebhookOptions,
+} from './webhook/types.js';

@@ -3,12 +3,15 @@ import {
   ADDON_BASE_URL,
   type BehaviourApp,
   describeAuth,
+  describeLicense,
   type ForgeApp,
   type FormApp,
+  type LicenseApp,
   type LifecycleApps,
   listen,
   REALM,
   storeWithInstallation,
+  type WebhookApps,
   WHOAMI,
 } from '@connect-jwt/adapter-test-suite';
 import {
@@ -16,8 +19,10 @@ import {
   atlassianJwt,
   type ConnectAuth,
   connectLifecycle,
+  connectWebhooks,
   type ForgeAuth,
   forgeRemote,
+  requireLicense,
 } from '@connect-jwt/express';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 
@@ -94,4 +99,27 @@ const forge: ForgeApp = async ({ forge: options, store }) => {
   return listen(app.listen(0, '127.0.0.1'));
 };
 
-export const expressApps = { behaviour, lifecycle, forms, forge };
+// Behind an app-wide `express.json()`, as many apps are: the body arrives parsed.
+const webhooks: WebhookApps = {
+  create: connectWebhooks,
+  async start(descriptor, handlers, options) {
+    const app = express();
+    app.use(express.json());
+    app.use(connectWebhooks(descriptor, handlers, options));
+    return listen(app.listen(0, '127.0.0.1'));
+  },
+};
+
+const license: LicenseApp = async ({ forge: options, store }) => {
+  const app = express();
+  const describe = (req: AtlassianRequest<ConnectAuth | ForgeAuth>, res: Response) => {
+    res.json(describeLicense(req.atlassian));
+  };
+  app.get('/page', atlassianJwt({ store }), describe);
+  app.get('/licensed', atlassianJwt({ store }), requireLicense(), describe);
+  app.get('/context', atlassianJwt({ store, qsh: 'context' }), describe);
+  app.post('/forge/licensed', forgeRemote({ ...options, store }), requireLicense(), describe);
+  return listen(app.listen(0, '127.0.0.1'));
+};
+
+export const expressApps = { behaviour, lifecycle, forms, forge, webhooks, license };

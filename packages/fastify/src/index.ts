@@ -1,4 +1,14 @@
-export type { AtlassianAuth, AtlassianAuthKinds, ConnectAuth, ForgeAuth } from '@connect-jwt/core';
+export type {
+  AtlassianAuth,
+  AtlassianAuthKinds,
+  ConnectAuth,
+  ForgeAuth,
+  License,
+  WebhookAuth,
+  WebhookHandlers,
+  WebhookOptions,
+} from '@connect-jwt/core';
+export type { RequireLicenseOptions } from '@connect-jwt/core/adapter';
 export {
   type AtlassianJwtHook,
   type AtlassianJwtOptions,
@@ -6,3 +16,4 @@ export {
   atlassianJwt,
 } from './atlassian-jwt.js';
 export { type ConnectLifecycleOptions, connectLifecycle } from './lifecycle.js';
+export { connectWebhooks, requireLicense } from './webhooks.js';

@@ -4,13 +4,16 @@ import {
   ADDON_BASE_URL,
   type BehaviourApp,
   describeAuth,
+  describeLicense,
   type ForgeApp,
+  type LicenseApp,
   type LifecycleApps,
   REALM,
   type RunningServer,
+  type WebhookApps,
   WHOAMI,
 } from '@connect-jwt/adapter-test-suite';
-import { atlassianJwt, connectLifecycle } from '@connect-jwt/fastify';
+import { atlassianJwt, connectLifecycle, connectWebhooks, requireLicense } from '@connect-jwt/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 interface ErrorLike {
@@ -90,4 +93,30 @@ const forge: ForgeApp = async ({ forge: options, store }) => {
   return listenFastify(app);
 };
 
-export const fastifyApps = { behaviour, lifecycle, forge };
+// Beside a global atlassianJwt, as an app has it: the webhook routes opt out and check themselves.
+const webhooks: WebhookApps = {
+  create: connectWebhooks,
+  async start(descriptor, handlers, options) {
+    const app = Fastify();
+    await app.register(atlassianJwt, { store: options.store });
+    await app.register(connectWebhooks(descriptor, handlers, options));
+    return listenFastify(app);
+  },
+};
+
+const license: LicenseApp = async ({ forge: options, store }) => {
+  const app = Fastify();
+  await app.register(atlassianJwt, { store, forge: options });
+  const describe = async (request: FastifyRequest) => describeLicense(request.atlassian);
+  app.get('/page', describe);
+  app.get('/licensed', { preHandler: requireLicense() }, describe);
+  app.get('/context', { config: { atlassianJwt: { qsh: 'context' } } }, describe);
+  app.post(
+    '/forge/licensed',
+    { config: { atlassianJwt: { accept: 'forge' } }, preHandler: requireLicense() },
+    describe,
+  );
+  return listenFastify(app);
+};
+
+export const fastifyApps = { behaviour, lifecycle, forge, webhooks, license };

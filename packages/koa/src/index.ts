@@ -1,4 +1,14 @@
-export type { AtlassianAuth, AtlassianAuthKinds, ConnectAuth, ForgeAuth } from '@connect-jwt/core';
-export type { ForgeRemoteOptions } from '@connect-jwt/core/adapter';
+export type {
+  AtlassianAuth,
+  AtlassianAuthKinds,
+  ConnectAuth,
+  ForgeAuth,
+  License,
+  WebhookAuth,
+  WebhookHandlers,
+  WebhookOptions,
+} from '@connect-jwt/core';
+export type { ForgeRemoteOptions, RequireLicenseOptions } from '@connect-jwt/core/adapter';
 export { type AtlassianJwtOptions, type AtlassianState, atlassianJwt, forgeRemote } from './atlassian-jwt.js';
 export { type ConnectLifecycleOptions, connectLifecycle } from './lifecycle.js';
+export { connectWebhooks, requireLicense } from './webhooks.js';

@@ -3,15 +3,18 @@ import {
   ADDON_BASE_URL,
   type BehaviourApp,
   describeAuth,
+  describeLicense,
   type ForgeApp,
   type FormApp,
+  type LicenseApp,
   type LifecycleApps,
   listen,
   REALM,
   storeWithInstallation,
+  type WebhookApps,
   WHOAMI,
 } from '@connect-jwt/adapter-test-suite';
-import { atlassianJwt, connectLifecycle, forgeRemote } from '@connect-jwt/koa';
+import { atlassianJwt, connectLifecycle, connectWebhooks, forgeRemote, requireLicense } from '@connect-jwt/koa';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -100,4 +103,28 @@ const forge: ForgeApp = async ({ forge: options, store }) => {
   return listen(app.listen(0, '127.0.0.1'));
 };
 
-export const koaApps = { behaviour, lifecycle, forms, forge };
+// No body parser: connectWebhooks reads the JSON body itself.
+const webhooks: WebhookApps = {
+  create: connectWebhooks,
+  async start(descriptor, handlers, options) {
+    const app = new Koa();
+    app.use(connectWebhooks(descriptor, handlers, options));
+    return listen(app.listen(0, '127.0.0.1'));
+  },
+};
+
+const license: LicenseApp = async ({ forge: options, store }) => {
+  const app = new Koa();
+  const router = new Router();
+  const describe = (ctx: Koa.ParameterizedContext) => {
+    ctx.body = describeLicense(ctx.state.atlassian);
+  };
+  router.get('/page', atlassianJwt({ store }), describe);
+  router.get('/licensed', atlassianJwt({ store }), requireLicense(), describe);
+  router.get('/context', atlassianJwt({ store, qsh: 'context' }), describe);
+  router.post('/forge/licensed', forgeRemote({ ...options, store }), requireLicense(), describe);
+  app.use(router.routes());
+  return listen(app.listen(0, '127.0.0.1'));
+};
+
+export const koaApps = { behaviour, lifecycle, forms, forge, webhooks, license };

@@ -1,7 +1,7 @@
 import type { TokenRequestRecord } from './authorization-server.js';
 import type { ContextTokenOptions, HostTokenOptions } from './host-tokens.js';
 import type { KeyServer } from './key-server.js';
-import type { ReceivedCall, UserAnswer } from './product-api.js';
+import type { AppLicense, ReceivedCall, UserAnswer } from './product-api.js';
 import type { ProductType } from './product-type.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { InstallPayload } from './signed-install.js';
@@ -16,6 +16,11 @@ export interface FakeProductOptions {
   accountId?: string;
   /** Seconds the user tokens of `authorizationServerUrl` live; default 900, as Atlassian's. */
   userTokenLifetime?: number;
+  /**
+   * The app's licence, as `GET /rest/atlassian-connect/1/addons/{appKey}` reports it (what
+   * `fetchLicense` reads); default none, as for a free app. `setLicense()` changes it.
+   */
+  license?: AppLicense;
 }
 
 /**
@@ -51,6 +56,16 @@ export interface ProductRequestOptions {
   token?: string | null;
   /** Where the token goes; default the `Authorization: JWT …` header. */
   tokenIn?: 'header' | 'query';
+}
+
+/** A webhook delivery: how the request is signed and the delivery headers Jira adds. */
+export interface WebhookDeliveryOptions extends Omit<ProductRequestOptions, 'method'> {
+  /** `X-Atlassian-Webhook-Identifier`; default a fresh uuid per call (the same for both of webhookTwice). */
+  identifier?: string;
+  /** `X-Atlassian-Webhook-Retry`, sent when above 0; default 0. */
+  retry?: number;
+  /** `X-Atlassian-Webhook-Flow`; default `Primary`. */
+  flow?: 'Primary' | 'Secondary';
 }
 
 export interface IframeOptions {
@@ -131,7 +146,24 @@ export interface FakeProduct {
   userRequest(path: string, options?: { method?: string; body?: unknown }): UserAnswer;
   /** Sends a request to the add-on (`path` below its base URL), signed as the host. */
   request(path: string, options?: ProductRequestOptions): Promise<Response>;
-  /** POSTs a webhook with the event's realistic JSON body (or `body`), signed as the host. */
-  webhook(path: string, event: WebhookEvent, options?: ProductRequestOptions): Promise<Response>;
+  /**
+   * POSTs a webhook with the event's realistic JSON body (or `body`), signed as the host, with
+   * Jira's delivery headers: `X-Atlassian-Webhook-Identifier` (a fresh one unless given),
+   * `X-Atlassian-Webhook-Flow` and, on a retry, `X-Atlassian-Webhook-Retry`.
+   */
+  webhook(path: string, event: WebhookEvent, options?: WebhookDeliveryOptions): Promise<Response>;
+  /**
+   * Delivers one webhook twice with one identifier, as Jira does when an answer is lost or late:
+   * `'retry'` sends the second (`Retry: 1`) after the first was answered, `'concurrent'` sends
+   * both at once (a retry of a delivery that timed out while still running).
+   */
+  webhookTwice(
+    path: string,
+    event: WebhookEvent,
+    how: 'retry' | 'concurrent',
+    options?: WebhookDeliveryOptions,
+  ): Promise<[Response, Response]>;
+  /** Changes the licence the REST API reports (`undefined`: none, a free app). */
+  setLicense(license: AppLicense | undefined): void;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import { type HostIdentity, mintContextToken, mintHostToken, tamperToken } from 
 import { iframeParams, toQueryString } from './iframe-params.js';
 import { startKeyServer } from './key-server.js';
 import { createLifecycleClient, readDescriptor } from './lifecycle-client.js';
-import { type ProductApi, startProductApi } from './product-api.js';
+import { type AppLicense, type ProductApi, startProductApi } from './product-api.js';
 import { PRODUCT_TYPES } from './product-type.js';
 import { createRateLimitScript } from './rate-limit.js';
 import { createRequestClient } from './request-client.js';
@@ -22,6 +22,7 @@ export type {
   InstallOptions,
   ProductRequestOptions,
   UninstallOptions,
+  WebhookDeliveryOptions,
 } from './fake-product-types.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -65,10 +66,12 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
     await keyServer.close();
     throw error;
   }
+  let license: AppLicense | undefined = options.license;
   try {
     api = await startProductApi({
       productType,
       accountId,
+      license: () => license,
       caller: () => (installed && addon ? { appKey: addon.appKey, sharedSecret } : undefined),
       bearer: (token) => {
         const { token: issued, expired } = authorizationServer.lookup(token);
@@ -230,9 +233,30 @@ export async function createFakeProduct(options: FakeProductOptions = {}): Promi
       return send(path, requestOptions);
     },
 
-    webhook(path, event, requestOptions = {}) {
+    setLicense(next) {
+      license = next;
+    },
+
+    webhook(path, event, deliveryOptions = {}) {
+      const { identifier = randomUUID(), retry = 0, flow = 'Primary', ...requestOptions } = deliveryOptions;
       const body = requestOptions.body ?? webhookPayload(event, { siteUrl: api.siteUrl, accountId });
-      return send(path, { ...requestOptions, method: 'POST', body });
+      const headers: Record<string, string> = {
+        'x-atlassian-webhook-identifier': identifier,
+        'x-atlassian-webhook-flow': flow,
+        ...(retry > 0 && { 'x-atlassian-webhook-retry': String(retry) }),
+        ...requestOptions.headers,
+      };
+      return send(path, { ...requestOptions, headers, method: 'POST', body });
+    },
+
+    async webhookTwice(path, event, how, deliveryOptions = {}) {
+      const first = { identifier: randomUUID(), ...deliveryOptions };
+      const second = { ...first, retry: (first.retry ?? 0) + 1 };
+      if (how === 'concurrent')
+        return Promise.all([product.webhook(path, event, first), product.webhook(path, event, second)]);
+      // The retry goes once the first delivery is answered, as Jira's does.
+      const answer = await product.webhook(path, event, first);
+      return [answer, await product.webhook(path, event, second)];
     },
 
     close() {

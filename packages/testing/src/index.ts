@@ -26,6 +26,7 @@ export {
   type InstallOptions,
   type ProductRequestOptions,
   type UninstallOptions,
+  type WebhookDeliveryOptions,
 } from './fake-product.js';
 export { type BridgeCall, type HostPage, type HostPageLoad, type HostPageOptions, startHostPage } from './host-page.js';
 export {
@@ -47,6 +48,7 @@ export {
 } from './key-server.js';
 export {
   type ApiCaller,
+  type AppLicense,
   type ProductApi,
   type ProductApiOptions,
   type ReceivedCall,

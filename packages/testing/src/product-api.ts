@@ -43,6 +43,15 @@ export interface ProductApiOptions {
   bearer?: (token: string) => BearerCaller;
   /** A scripted rate-limited answer to give instead of the real one, after authentication. */
   limited?: () => LimitedAnswer | undefined;
+  /** The app's licence `GET /rest/atlassian-connect/1/addons/{appKey}` reports; undefined for a free app. */
+  license?: () => AppLicense | undefined;
+}
+
+/** A licence as the product's REST API reports it for the installed app. */
+export interface AppLicense {
+  active: boolean;
+  type?: string;
+  evaluation?: boolean;
 }
 
 /** What a Bearer token is worth: its user and add-on, or why it is refused. */
@@ -152,7 +161,11 @@ export async function startProductApi(options: ProductApiOptions): Promise<Produ
       send(res, limited.status, limited.body, limited.headers);
       return;
     }
-    const [status, result] = route(method, url, body, call.accountId);
+    const appKey = options.caller()?.appKey;
+    const [status, result] =
+      call.appKey !== undefined && method === 'GET' && isAddonPath(url, contextPath, appKey)
+        ? addonAnswer(appKey, options.license?.())
+        : route(method, url, body, call.accountId);
     call.status = status;
     send(res, status, result);
   }
@@ -212,6 +225,25 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     return text;
   }
+}
+
+// `GET /rest/atlassian-connect/1/addons/{appKey}`: the calling app's own record, its licence included.
+function isAddonPath(url: string, contextPath: string, appKey: string | undefined): boolean {
+  const path = new URL(url, 'http://product').pathname;
+  return (
+    appKey !== undefined && path === `${contextPath}/rest/atlassian-connect/1/addons/${encodeURIComponent(appKey)}`
+  );
+}
+
+function addonAnswer(appKey: string | undefined, license: AppLicense | undefined): [number, unknown] {
+  return [
+    200,
+    {
+      key: appKey,
+      state: 'ENABLED',
+      ...(license !== undefined && { license: { type: 'commercial', evaluation: false, ...license } }),
+    },
+  ];
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -134,6 +134,46 @@ describe('createFakeProduct', () => {
     expect(inQuery.status).toBe(200);
   });
 
+  it("sends Jira's webhook delivery headers, and one webhook twice as a retry or as two copies at once", async () => {
+    await setUp();
+    await product.install(addon.baseUrl);
+    const seen: Array<Record<string, string | string[] | undefined>> = [];
+    const recorder = await serveAddon({ host: '127.0.0.1' }, () => ({
+      handler: (req, res) => {
+        seen.push(req.headers);
+        req.resume().on('end', () => res.writeHead(204).end());
+      },
+    }));
+    cleanUps.push(() => recorder.close());
+    const url = `${recorder.baseUrl}/webhooks/issue-created`;
+    const delivery = (headers: (typeof seen)[number] | undefined) => ({
+      identifier: headers?.['x-atlassian-webhook-identifier'],
+      retry: headers?.['x-atlassian-webhook-retry'],
+      flow: headers?.['x-atlassian-webhook-flow'],
+    });
+
+    expect((await product.webhook(url, 'jira:issue_created')).status).toBe(204);
+    const first = delivery(seen[0]);
+    expect(first).toEqual({ identifier: expect.stringMatching(/^[0-9a-f-]{36}$/), retry: undefined, flow: 'Primary' });
+    await product.webhook(url, 'jira:issue_created', { identifier: 'given-id', retry: 3, flow: 'Secondary' });
+    expect(delivery(seen[1])).toEqual({ identifier: 'given-id', retry: '3', flow: 'Secondary' });
+    expect((await product.webhook(url, 'jira:issue_created')).status).toBe(204);
+    expect(delivery(seen[2]).identifier).not.toBe(first.identifier);
+
+    for (const how of ['retry', 'concurrent'] as const) {
+      seen.length = 0;
+      const answers = await product.webhookTwice(url, 'jira:issue_created', how);
+      expect(answers.map((answer) => answer.status)).toEqual([204, 204]);
+      const copies = seen.map(delivery).sort((x, y) => String(x.retry).localeCompare(String(y.retry)));
+      expect(copies).toEqual([
+        { identifier: copies[0]?.identifier, retry: '1', flow: 'Primary' },
+        { identifier: copies[0]?.identifier, retry: undefined, flow: 'Primary' },
+      ]);
+      // Each copy is signed on its own, as the product signs every request.
+      expect(seen.every((headers) => String(headers.authorization).startsWith('JWT '))).toBe(true);
+    }
+  });
+
   it('negative tokens are refused by the add-on with the right code', async () => {
     await setUp();
     await product.install(addon.baseUrl);

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import type { License } from '../license/types.js';
 import type { Installation } from '../store/types.js';
 import type { ForgeAuth } from './types.js';
 
@@ -24,6 +25,7 @@ export class ForgeInvocation implements ForgeAuth {
   payload: Record<string, unknown>;
   token: string;
   declare installation?: Installation;
+  declare license?: License;
   readonly #systemToken: string | undefined;
   readonly #userToken: string | undefined;
 
@@ -42,6 +44,7 @@ export class ForgeInvocation implements ForgeAuth {
     if (visible.accountId !== undefined) this.accountId = visible.accountId;
     if (visible.context !== undefined) this.context = visible.context;
     if (visible.installation !== undefined) this.installation = visible.installation;
+    if (visible.license !== undefined) this.license = visible.license;
     this.#systemToken = systemToken;
     this.#userToken = userToken;
   }

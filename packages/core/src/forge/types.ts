@@ -1,3 +1,4 @@
+import type { License } from '../license/types.js';
 import type { ConnectAuth } from '../request/types.js';
 import type { Installation, SecretStore } from '../store/types.js';
 
@@ -52,6 +53,8 @@ export interface ForgeAuth {
   userToken?: string;
   /** The Connect installation of the same site, when a store was given and holds it. */
   installation?: Installation;
+  /** `app.license` (paid apps in production only): `active`, else the deprecated `isActive`. */
+  license?: License;
 }
 
 /**

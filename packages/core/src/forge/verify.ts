@@ -8,6 +8,7 @@ import {
 } from '../errors.js';
 import { DEFAULT_CLOCK_TOLERANCE, nowInSeconds, validateTimeClaims } from '../lib/claims.js';
 import { parseCompactToken } from '../lib/compact-jws.js';
+import { licenseFromFit } from '../license/read.js';
 import type { ConnectRequest } from '../request/types.js';
 import { storeFailure } from '../store/contract.js';
 import type { Installation, SecretStore } from '../store/types.js';
@@ -141,6 +142,8 @@ export async function verifyWithResolved(request: ConnectRequest, settings: Reso
     if (typeof context.siteUrl === 'string') fields.siteUrl = context.siteUrl;
   }
   if (typeof payload.principal === 'string' && payload.principal !== '') fields.accountId = payload.principal;
+  const license = licenseFromFit(app);
+  if (license !== undefined) fields.license = license;
   const systemToken = headerValue(request, 'x-forge-oauth-system');
   if (systemToken !== undefined) fields.systemToken = systemToken;
   const userToken = headerValue(request, 'x-forge-oauth-user');

@@ -1,25 +1,32 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { InvalidInstallError } from '../errors.js';
+import { type ConnectJwtError, InvalidInstallError } from '../errors.js';
 
-function invalid(message: string, cause?: unknown): InvalidInstallError {
+function invalidInstall(message: string, cause?: unknown): ConnectJwtError {
   return new InvalidInstallError(message, { status: 400, cause });
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** Parses a lifecycle body: JSON only (a form or text body is a 400, never a crash). */
-export function parseJsonBody(raw: string | Buffer, contentType: string | undefined): unknown {
+export function parseJsonBody(
+  raw: string | Buffer,
+  contentType: string | undefined,
+  invalid: BodyErrorFactory = invalidInstall,
+): unknown {
   if (typeof contentType !== 'string' || !JSON_TYPE.test(contentType)) {
-    throw invalid('the lifecycle body must be sent as application/json');
+    throw invalid('the body must be sent as application/json');
   }
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw invalid('the lifecycle body is not valid JSON', cause);
+    throw invalid('the body is not valid JSON', cause);
   }
 }
+
+/** Makes the 400 a body refusal is answered with: InvalidInstallError for the lifecycle (the default). */
+export type BodyErrorFactory = (message: string, cause?: unknown) => ConnectJwtError;
 
 export interface ReadJsonBodyOptions {
   /** Largest accepted body in bytes. */
@@ -30,6 +37,8 @@ export interface ReadJsonBodyOptions {
    * here, and an empty `{}` a form-only parser left is ignored while the stream is still unread.
    */
   parsedBody?: unknown;
+  /** The error a refused body raises; default the lifecycle's InvalidInstallError (400). */
+  invalid?: BodyErrorFactory | undefined;
 }
 
 /**
@@ -41,18 +50,21 @@ export function readJsonBody(
   stream: Readable & { headers: IncomingHttpHeaders },
   options: ReadJsonBodyOptions,
 ): Promise<unknown> {
+  const invalid = options.invalid ?? invalidInstall;
   const contentType = stream.headers['content-type'];
   if (typeof contentType !== 'string' || !JSON_TYPE.test(contentType)) {
-    return Promise.reject(invalid('the lifecycle body must be sent as application/json'));
+    return Promise.reject(invalid('the body must be sent as application/json'));
   }
   const parsed = options.parsedBody;
   if (typeof parsed === 'string' || parsed instanceof Uint8Array) {
     const bytes = typeof parsed === 'string' ? Buffer.byteLength(parsed) : parsed.byteLength;
     if (bytes > options.maxBytes) {
-      return Promise.reject(invalid(`the lifecycle body is larger than ${options.maxBytes} bytes`));
+      return Promise.reject(invalid(`the body is larger than ${options.maxBytes} bytes`));
     }
     try {
-      return Promise.resolve(parseJsonBody(typeof parsed === 'string' ? parsed : Buffer.from(parsed), contentType));
+      return Promise.resolve(
+        parseJsonBody(typeof parsed === 'string' ? parsed : Buffer.from(parsed), contentType, invalid),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -64,11 +76,11 @@ export function readJsonBody(
   if (parsed !== undefined && parsed !== null && !placeholder) return Promise.resolve(parsed);
   if (!unread) {
     // Waiting for data that another middleware already took would hang until a timeout.
-    return Promise.reject(invalid('the lifecycle body was already read by another middleware that kept nothing of it'));
+    return Promise.reject(invalid('the body was already read by another middleware that kept nothing of it'));
   }
   const declared = Number(stream.headers['content-length']);
   if (declared > options.maxBytes) {
-    return Promise.reject(invalid(`the lifecycle body is larger than ${options.maxBytes} bytes`));
+    return Promise.reject(invalid(`the body is larger than ${options.maxBytes} bytes`));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -85,7 +97,7 @@ export function readJsonBody(
         cleanUp();
         // Stop buffering; the rest is discarded so the connection can still carry the answer.
         stream.resume();
-        reject(invalid(`the lifecycle body is larger than ${options.maxBytes} bytes`));
+        reject(invalid(`the body is larger than ${options.maxBytes} bytes`));
         return;
       }
       chunks.push(bytes);
@@ -93,14 +105,14 @@ export function readJsonBody(
     const onEnd = () => {
       cleanUp();
       try {
-        resolve(parseJsonBody(Buffer.concat(chunks), contentType));
+        resolve(parseJsonBody(Buffer.concat(chunks), contentType, invalid));
       } catch (error) {
         reject(error);
       }
     };
     const onError = (cause: unknown) => {
       cleanUp();
-      reject(invalid('the lifecycle body could not be read', cause));
+      reject(invalid('the body could not be read', cause));
     };
     stream.on('data', onData);
     stream.on('end', onEnd);

@@ -157,7 +157,7 @@ function authenticatorFor(
  * Reads through to whatever store is the default when a request arrives, so `setDefaultStore()`
  * called after `atlassianJwt()` (e.g. once a Redis connection is up) still takes effect.
  */
-const defaultStoreView: SecretStore = {
+export const defaultStoreView: SecretStore = {
   get: (clientKey: string): Promise<Installation | undefined> => getDefaultStore().get(clientKey),
   set: (installation: Installation): Promise<void> => getDefaultStore().set(installation),
   delete: (clientKey: string): Promise<void> => getDefaultStore().delete(clientKey),

@@ -19,6 +19,8 @@ const ADVICE: Record<string, string> = {
   ERR_INVALID_ISSUER:
     'This site has no installation of the app: ask a site administrator to install it again from the app listing.',
   ERR_STORE_UNAVAILABLE: 'The app cannot check this request right now: try again in a minute.',
+  ERR_LICENSE_INACTIVE:
+    'This app needs a licence for this site: ask a site administrator to subscribe to it (or start a trial) from the app listing.',
 };
 const DEFAULT_ADVICE = {
   client:

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import type { License } from '../license/types.js';
 import type { FormParamsPolicy } from '../qsh/canonical.js';
 import type { Installation, SecretStore } from '../store/types.js';
 
@@ -62,4 +63,9 @@ export interface ConnectAuth {
   accountId?: string;
   /** The `context` claim of context tokens. */
   context?: unknown;
+  /**
+   * The licence the request states: the `lic` parameter of a page load, read only when the qsh
+   * covered the query (a `strict` match); `undefined` when there is none.
+   */
+  license?: License;
 }

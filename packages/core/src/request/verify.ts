@@ -2,6 +2,7 @@ import type { JWTPayload } from 'jose';
 import { InvalidIssuerError, InvalidSignatureError, MalformedTokenError, QshMismatchError } from '../errors.js';
 import { DEFAULT_CLOCK_TOLERANCE, nowInSeconds, readIssuer, validateTimeClaims } from '../lib/claims.js';
 import { type ParsedToken, parseCompactToken, verifyHs256 } from '../lib/compact-jws.js';
+import { licenseFromQuery } from '../license/read.js';
 import {
   buildCanonicalRequest,
   type CanonicalRequestOptions,
@@ -80,12 +81,19 @@ export async function verifyRequest(request: ConnectRequest, options: VerifyOpti
     requireTimes: true,
     now: nowInSeconds(),
   });
+  // An ACE session token covers no query, so it states no licence.
+  let queryCovered = false;
   if (isAceSession) checkSessionQsh(payload, options.qsh ?? 'strict');
-  else checkQsh(payload, request, options);
+  else queryCovered = checkQsh(payload, request, options);
 
   const auth: ConnectAuth = { kind: 'connect', clientKey, installation, payload: payload as JWTPayload, token };
   if (typeof payload.sub === 'string') auth.accountId = payload.sub;
   if (payload.context !== undefined) auth.context = payload.context;
+  // Only a query the token signed: otherwise anyone could append `lic=active` to the URL.
+  if (queryCovered) {
+    const license = licenseFromQuery(String(request.url ?? ''));
+    if (license !== undefined) auth.license = license;
+  }
   return auth;
 }
 
@@ -135,9 +143,10 @@ function installationForIssuer(installation: Installation | undefined, clientKey
   return installation;
 }
 
-function checkQsh(payload: Record<string, unknown>, request: ConnectRequest, options: VerifyOptions): void {
+/** Checks the qsh claim as the route's mode says; true when it matched this request's hash (the query is covered). */
+function checkQsh(payload: Record<string, unknown>, request: ConnectRequest, options: VerifyOptions): boolean {
   const mode: QshMode = options.qsh ?? 'strict';
-  if (mode === 'skip') return;
+  if (mode === 'skip') return false;
   const claim = payload.qsh;
   if (claim === undefined) {
     throw new QshMismatchError('the token has no "qsh" claim', {
@@ -146,7 +155,7 @@ function checkQsh(payload: Record<string, unknown>, request: ConnectRequest, opt
   }
   if (typeof claim !== 'string') throw new MalformedTokenError('the token "qsh" claim is not a string');
   if (claim === CONTEXT_QSH) {
-    if (mode === 'context' || mode === 'any') return;
+    if (mode === 'context' || mode === 'any') return false;
     throw new QshMismatchError(
       'a context token (qsh "context-qsh") cannot call a route that requires a request-bound qsh',
       {
@@ -160,12 +169,12 @@ function checkQsh(payload: Record<string, unknown>, request: ConnectRequest, opt
   // Plain comparisons are safe here: the signature is already verified, so the claim is
   // authentic, and both sides are public (the hash of the request the caller itself sent).
   const canonical = canonicalFor(request, options, 'encoded');
-  if (claim === sha256Hex(canonical)) return;
+  if (claim === sha256Hex(canonical)) return true;
   // Tokens signed by the atlassian-jwt npm package order parameter names by their raw form.
   const rawOrdered = canonicalFor(request, options, 'raw');
-  if (rawOrdered !== canonical && claim === sha256Hex(rawOrdered)) return;
+  if (rawOrdered !== canonical && claim === sha256Hex(rawOrdered)) return true;
   const hostForm = hostDoubleSlashForm(canonical);
-  if (hostForm !== undefined && claim === sha256Hex(hostForm)) return;
+  if (hostForm !== undefined && claim === sha256Hex(hostForm)) return true;
   throw new QshMismatchError('the token qsh does not match this request', { canonicalRequest: canonical });
 }
 
