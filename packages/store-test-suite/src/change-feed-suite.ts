@@ -53,8 +53,10 @@ class Recording implements StoreChangeListener {
   async changeFor(clientKey: string, since: number, within = PROPAGATION_BOUND_MS): Promise<StoreChange> {
     const deadline = since + within;
     for (;;) {
-      const found = this.changes.find((entry) => entry.change.clientKey === clientKey && entry.at >= since);
-      if (found !== undefined) return found.change;
+      // Taken off the list once returned: the next write may land in the same millisecond as
+      // this one was heard, and must not be answered with it.
+      const index = this.changes.findIndex((entry) => entry.change.clientKey === clientKey && entry.at >= since);
+      if (index !== -1) return (this.changes.splice(index, 1)[0] as { change: StoreChange }).change;
       if (Date.now() > deadline) {
         throw new Error(
           `no change for ${clientKey} within ${within} ms (heard: ${this.events.join(', ') || 'nothing'})`,
