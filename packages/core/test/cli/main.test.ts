@@ -223,7 +223,7 @@ describe('connect-jwt explain', () => {
 
   it('finds a token signed for the decoded path', async () => {
     // A signer that hashed the path before encoding it (createJwt itself hashes the wire form).
-    const decodedQsh = computeQsh('GET', '/files/a b.txt');
+    const decodedQsh = computeQsh('GET', '/files/a b.txt', { requestTarget: 'as-given' });
     const signed = await encode({ iss: 'client-key', iat: NOW / 1000, exp: NOW / 1000 + 180, qsh: decodedQsh }, SECRET);
     const result = await explain(signed, '/files/a%20b.txt');
     expect(result.stdout).toMatch(/percent-decoded path/);
