@@ -91,8 +91,8 @@ interface Route {
   name: string;
   /** An ACE store of this backend and the URL to import from. */
   source(): Promise<{ store: AceStore; url: string }>;
-  /** A connect-jwt store URL to import into. */
-  target(): Promise<string>;
+  /** A connect-jwt store URL to import into, given the source's. */
+  target(from: string): Promise<string>;
   encrypted: boolean;
   /** Only this run writes ACE records there, so the summary's counts are exact. */
   exclusive: boolean;
@@ -139,6 +139,38 @@ const routes: Route[] = [
     encrypted: false,
     exclusive: false,
   },
+  // The in-place switch: one app database holds ACE's table (or keys) and, beside it, ours.
+  {
+    name: 'ACE SQLite file -> connect-jwt in the same file',
+    async source() {
+      const file = join(dir, 'one-database.sqlite');
+      return { store: await aceSqliteStore(file), url: `sqlite:${file}` };
+    },
+    target: async (from) => from,
+    encrypted: false,
+    exclusive: true,
+  },
+  {
+    name: 'ACE PostgreSQL -> connect-jwt in the same database',
+    async source() {
+      const database = await temporaryDatabase();
+      cleanUps.push(() => database.drop());
+      return { store: await acePostgresStore(database.url), url: database.url };
+    },
+    target: async (from) => from,
+    encrypted: false,
+    exclusive: true,
+  },
+  {
+    name: 'ACE Redis -> connect-jwt in the same Redis database',
+    async source() {
+      cleanUps.push(() => removeRedisKeys(REDIS_DB_URL));
+      return { store: await aceRedisStore(REDIS_DB_URL), url: REDIS_DB_URL };
+    },
+    target: async (from) => from,
+    encrypted: true,
+    exclusive: false,
+  },
 ];
 
 describe.each(routes)('$name', (route) => {
@@ -159,13 +191,13 @@ describe.each(routes)('$name', (route) => {
     sites = await writeAceSites(source.store, 'e2e');
     await source.store.close();
     from = source.url;
-    to = await route.target();
+    to = await route.target(from);
 
     const result = await run('--dry-run');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('(dry run: nothing written)');
     if (route.exclusive) expect(result.stdout).toContain('would import 3, unchanged 0, skipped 4 (4 invalid)');
-    if (to.startsWith('sqlite:')) {
+    if (to.startsWith('sqlite:') && to !== from) {
       // Not even the file: opening a SQLite store would create it.
       expect(existsSync(to.slice('sqlite:'.length))).toBe(false);
     }
@@ -275,10 +307,18 @@ describe('connect-jwt import-ace when a store cannot be reached', () => {
     }
   });
 
-  it('refuses to use the ACE file as the target, and explains its options', async () => {
+  it('refuses to read the table it writes to, and explains its options', async () => {
     const file = join(dir, 'ace.sqlite');
-    const same = await cli(['--from', `sqlite:${file}`, '--to', `sqlite:${file}`]);
-    expect(same).toMatchObject({ code: 2, stderr: expect.stringContaining('the ACE store is never written to') });
+    const sameTable = ['--table', 'connect_jwt_installations'];
+    for (const [from, to] of [
+      [`sqlite:${file}`, `sqlite:${file}`],
+      [`sqlite:${file}`, `sqlite://${file}`],
+      ['postgres://postgres@127.0.0.1/app', 'postgresql://other@127.0.0.1:5432/app'],
+      ['postgres://app@127.0.0.1:5432', 'postgres://postgres@127.0.0.1/app'],
+    ]) {
+      const same = await cli(['--from', from as string, '--to', to as string, ...sameTable]);
+      expect(same).toMatchObject({ code: 2, stderr: expect.stringContaining('the ACE store is never written to') });
+    }
     const missing = await cli(['--from', `sqlite:${file}`]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--from and --to are required');
