@@ -150,6 +150,16 @@ export class WebhookHandlerError extends ConnectJwtError {
   override readonly status = 500;
 }
 
+/**
+ * The keys that would verify a token (Forge's JWKS) could not be fetched: retry later. Its own
+ * code, so an operator tells a Forge key outage from a store outage; the status is the same 503.
+ */
+export class KeysUnavailableError extends ConnectJwtError {
+  static override readonly code = 'ERR_KEYS_UNAVAILABLE';
+  override readonly code = 'ERR_KEYS_UNAVAILABLE';
+  override readonly status = 503;
+}
+
 /** True for any error raised by this library, including one from another copy of it. */
 export function isConnectJwtError(error: unknown): error is ConnectJwtError {
   if (error instanceof ConnectJwtError) return true;
