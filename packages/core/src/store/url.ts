@@ -20,10 +20,15 @@ export function redactUrl(url: string): string {
  * - `sqlite:<path>` (relative or absolute), `sqlite:///abs/path`, `sqlite::memory:`
  * - `postgres://…` or `postgresql://…`
  * - `redis://…` or `rediss://…` (the path is the database index)
- * Anything else is a TypeError naming the accepted schemes.
+ * Schemes are lower case, as every store takes them: `REDIS://` is a TypeError here rather than a
+ * store that refuses it later. Anything else is a TypeError naming the accepted schemes.
  */
 export function parseStoreUrl(url: string, where = 'storeFromUrl'): StoreLocation {
   if (typeof url !== 'string' || url === '') throw new TypeError(`${where}: a store URL is required`);
+  const written = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  if (written !== undefined && written !== written.toLowerCase()) {
+    throw new TypeError(`${where}: write the URL scheme in lower case: ${written.toLowerCase()}:, not ${written}:`);
+  }
   if (url.startsWith('sqlite:')) {
     const rest = url.slice('sqlite:'.length);
     const filename = rest.startsWith('//') ? fileURLToPath(`file:${rest}`) : rest;
@@ -31,7 +36,7 @@ export function parseStoreUrl(url: string, where = 'storeFromUrl'): StoreLocatio
       throw new TypeError(`${where}: sqlite: needs a file path, e.g. sqlite:data/installations.sqlite`);
     return { backend: 'sqlite', filename, display: `sqlite:${filename}` };
   }
-  const scheme = /^([a-z]+):\/\//i.exec(url)?.[1]?.toLowerCase();
+  const scheme = /^([a-z]+):\/\//.exec(url)?.[1];
   if ((scheme === 'postgres' || scheme === 'postgresql') && URL.canParse(url)) {
     return { backend: 'postgres', url, display: redactUrl(url) };
   }

@@ -46,6 +46,20 @@ describe('parseStoreUrl', () => {
     expect(() => parseStoreUrl('mysql://user:hunter2@h/db')).not.toThrow(/hunter2/);
     expect(() => parseStoreUrl('sqlite:')).toThrow(/needs a file path/);
   });
+
+  it('takes lower-case schemes only, as the stores do, and says so at parse time', () => {
+    for (const url of [
+      'REDIS://h:6379/0',
+      'Postgres://u@h/db',
+      'PostgreSQL://u@h/db',
+      'SQLite:a.sqlite',
+      'Rediss://h',
+    ]) {
+      expect(() => parseStoreUrl(url, 'STORE_URL')).toThrow(TypeError);
+      expect(() => parseStoreUrl(url, 'STORE_URL')).toThrow(/^STORE_URL: write the URL scheme in lower case/);
+    }
+    expect(() => parseStoreUrl('REDIS://:hunter2@h:6379/0')).not.toThrow(/hunter2/);
+  });
 });
 
 describe('storeFromUrl', () => {
