@@ -1,22 +1,24 @@
 // From atlassian-connect-express to connect-jwt without a reinstall: sites written by ACE's own
-// store code into a real SQLite file, PostgreSQL and Redis are imported with `connect-jwt
-// import-ace`, then requests signed with the imported secrets pass each adapter.
+// store code into a real SQLite file, PostgreSQL and Redis are imported with ace-import's command
+// (`connect-jwt-import-ace`), then requests signed with the imported secrets pass each adapter.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listen, type RunningServer } from '@connect-jwt/adapter-test-suite';
-import { createJwt, encryptedStore, type SecretStore, storeFromUrl } from '@connect-jwt/core';
+import { createJwt, encryptedStore, type SecretStore } from '@connect-jwt/core';
 import { atlassianJwt as expressJwt } from '@connect-jwt/express';
 import { atlassianJwt as fastifyJwt } from '@connect-jwt/fastify';
 import { atlassianJwt as koaJwt } from '@connect-jwt/koa';
 import { RedisStore } from '@connect-jwt/store-redis';
 import { closedPort } from '@connect-jwt/store-test-suite';
+import { storeFromUrl } from '@connect-jwt/store-url';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { importAceCommand } from '../../packages/ace-import/src/cli.js';
 import {
   type AceSites,
   expectedInstallation,
@@ -31,7 +33,6 @@ import {
   removeRedisKeys,
   temporaryDatabase,
 } from '../../packages/ace-import/test/support/ace-stores.js';
-import { main } from '../../packages/core/src/cli/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'connect-jwt-ace-import-'));
 const cleanUps: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
@@ -46,7 +47,7 @@ const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await main(['import-ace', ...argv], {
+  const code = await importAceCommand(argv, {
     stdout: (text) => {
       stdout += text;
     },
@@ -201,7 +202,7 @@ describe.each(routes)('$name', (route) => {
       // Not even the file: opening a SQLite store would create it.
       expect(existsSync(to.slice('sqlite:'.length))).toBe(false);
     }
-    const opened = await storeFromUrl(to);
+    const opened = storeFromUrl(to);
     target = route.encrypted ? encryptedStore(opened, ENCRYPTION_KEY) : opened;
     cleanUps.push(() => target.close?.());
     for (const body of sites.valid) expect(await target.get(body.clientKey as string)).toBeUndefined();
@@ -280,7 +281,7 @@ describe.each(routes)('$name', (route) => {
   });
 });
 
-describe('connect-jwt import-ace when a store cannot be reached', () => {
+describe('connect-jwt-import-ace when a store cannot be reached', () => {
   it('says which one in one line and exits 1, without a stack trace or a password', async () => {
     const port = await closedPort();
     const sqliteTarget = `sqlite:${join(dir, 'unreached.sqlite')}`;

@@ -153,21 +153,17 @@ describe('a consumer project on the current frameworks', () => {
     expect(stdout).toContain(createQueryStringHash(fromMethodAndUrl('GET', url)));
   });
 
-  it("runs connect-jwt import-ace from core's CLI, which loads @connect-jwt/ace-import only then", () => {
-    expect(project.run('npx', ['connect-jwt', 'import-ace', '--help']).stdout).toContain(
-      'usage: connect-jwt import-ace --from <ACE store> --to <connect-jwt store>',
+  it("runs the ACE import from @connect-jwt/ace-import's own bin; core's CLI only points there", () => {
+    expect(project.run('npx', ['connect-jwt-import-ace', '--help']).stdout).toContain(
+      'usage: npx @connect-jwt/ace-import --from <ACE store> --to <connect-jwt store>',
+    );
+    expect(() => project.run('npx', ['connect-jwt', 'import-ace', '--help'])).toThrow(
+      /\(exit 2,[\s\S]*import-ace is the bin of @connect-jwt\/ace-import: npx @connect-jwt\/ace-import --help/,
     );
     // project.run throws on a non-zero exit, with the exit code and both outputs in the message.
-    const unreachable = [
-      'connect-jwt',
-      'import-ace',
-      '--from',
-      'redis://127.0.0.1:1/0',
-      '--to',
-      'sqlite:imported.sqlite',
-    ];
+    const unreachable = ['connect-jwt-import-ace', '--from', 'redis://127.0.0.1:1/0', '--to', 'sqlite:imported.sqlite'];
     expect(() => project.run('npx', unreachable)).toThrow(
-      /\(exit 1,[\s\S]*connect-jwt import-ace: cannot read the ACE store at redis:\/\/127\.0\.0\.1:1\/0: /,
+      /\(exit 1,[\s\S]*connect-jwt-import-ace: cannot read the ACE store at redis:\/\/127\.0\.0\.1:1\/0: /,
     );
   });
 });

@@ -4,13 +4,12 @@ import {
   encryptedStore,
   isConnectJwtError,
   MemoryStore,
-  parseStoreUrl,
   type SecretStore,
-  type StoreLocation,
   StoreUnavailableError,
-  storeFromUrl,
 } from '@connect-jwt/core';
+import { parseStoreUrl, type StoreLocation } from '@connect-jwt/core/store-kit';
 import { type ImportPlan, planImport } from './plan.js';
+import { importDriver } from './sources/driver.js';
 import { openAceSource } from './sources/open.js';
 import { tableCandidates } from './sources/sequelize-layout.js';
 import { writePlan } from './write.js';
@@ -74,13 +73,49 @@ function sameTable(options: ImportAceOptions): boolean {
   return tableCandidates(options.table).includes(TARGET_TABLE);
 }
 
+/**
+ * The connect-jwt store at `location`, from its package: the stores are optional peers, so an import
+ * into PostgreSQL loads (and needs) only @connect-jwt/store-postgres. Each import is a literal one,
+ * so the build sees the types; the stores do not depend on this package.
+ */
+async function openStore(location: StoreLocation): Promise<SecretStore> {
+  switch (location.backend) {
+    case 'sqlite': {
+      const { SqliteStore } = await importDriver(
+        () => import('@connect-jwt/store-sqlite'),
+        '@connect-jwt/store-sqlite',
+        location.display,
+        `writing to ${location.display}`,
+      );
+      return new SqliteStore(location.filename);
+    }
+    case 'postgres': {
+      const { PostgresStore } = await importDriver(
+        () => import('@connect-jwt/store-postgres'),
+        '@connect-jwt/store-postgres',
+        location.display,
+        `writing to ${location.display}`,
+      );
+      return new PostgresStore(location.url);
+    }
+    case 'redis': {
+      const { RedisStore } = await importDriver(
+        () => import('@connect-jwt/store-redis'),
+        '@connect-jwt/store-redis',
+        location.display,
+        `writing to ${location.display}`,
+      );
+      return new RedisStore(location.url);
+    }
+  }
+}
+
 async function openTarget(options: ImportAceOptions): Promise<SecretStore> {
   const location = parseStoreUrl(options.to, '--to');
   // Opening a SQLite store creates its file: a dry run against a file that is not there yet
   // compares with nothing instead, and leaves no file behind.
   if (options.dryRun && location.backend === 'sqlite' && !existsSync(location.filename)) return new MemoryStore();
-  // The store packages are this package's dependencies: load them from here, whatever the layout.
-  const store = await storeFromUrl(options.to, { resolveFrom: import.meta.url });
+  const store = await openStore(location);
   return options.encryptionKey === undefined ? store : encryptedStore(store, options.encryptionKey);
 }
 

@@ -168,20 +168,6 @@ export function isConnectJwtError(error: unknown): error is ConnectJwtError {
   return typeof code === 'string' && code.startsWith('ERR_') && typeof status === 'number';
 }
 
-/** A feature needs an optional package that is not installed; the message says which to install. */
-export class MissingPackageError extends ConnectJwtError {
-  static override readonly code = 'ERR_PACKAGE_MISSING';
-  override readonly code = 'ERR_PACKAGE_MISSING';
-  override readonly status = 500;
-  /** The package to install, e.g. `@connect-jwt/store-redis`. */
-  readonly packageName: string;
-
-  constructor(message: string, options: { cause?: unknown; packageName: string }) {
-    super(message, options);
-    this.packageName = options.packageName;
-  }
-}
-
 /**
  * The OAuth 2.0 authorization server refused to issue a user token (JWT-bearer grant): its HTTP
  * `authServerStatus` and the OAuth `error` / `errorDescription` it gave. Never carries the

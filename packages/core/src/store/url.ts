@@ -6,6 +6,10 @@ export type StoreLocation =
   | { backend: 'postgres'; url: string; display: string }
   | { backend: 'redis'; url: string; display: string };
 
+// A Redis Cluster's seed nodes, `redis+cluster://host:port,host:port`: no single authority, so not
+// a URL WHATWG parses; RedisStore reads it.
+const REDIS_CLUSTER = /^rediss?\+cluster:\/\/[^/?#\s]+/;
+
 /** `url` with its password (and any `password` query parameter) replaced by `***`. */
 export function redactUrl(url: string): string {
   if (!URL.canParse(url)) return url.replace(/\/\/[^/@]*@/, '//***@');
@@ -20,10 +24,11 @@ export function redactUrl(url: string): string {
  * - `sqlite:<path>` (relative or absolute), `sqlite:///abs/path`, `sqlite::memory:`
  * - `postgres://…` or `postgresql://…`
  * - `redis://…` or `rediss://…` (the path is the database index)
+ * - `redis+cluster://host:port,host:port` or `rediss+cluster://…` (a Redis Cluster's seed nodes)
  * Schemes are lower case, as every store takes them: `REDIS://` is a TypeError here rather than a
  * store that refuses it later. Anything else is a TypeError naming the accepted schemes.
  */
-export function parseStoreUrl(url: string, where = 'storeFromUrl'): StoreLocation {
+export function parseStoreUrl(url: string, where = 'parseStoreUrl'): StoreLocation {
   if (typeof url !== 'string' || url === '') throw new TypeError(`${where}: a store URL is required`);
   const written = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
   if (written !== undefined && written !== written.toLowerCase()) {
@@ -40,7 +45,7 @@ export function parseStoreUrl(url: string, where = 'storeFromUrl'): StoreLocatio
   if ((scheme === 'postgres' || scheme === 'postgresql') && URL.canParse(url)) {
     return { backend: 'postgres', url, display: redactUrl(url) };
   }
-  if ((scheme === 'redis' || scheme === 'rediss') && URL.canParse(url)) {
+  if (((scheme === 'redis' || scheme === 'rediss') && URL.canParse(url)) || REDIS_CLUSTER.test(url)) {
     return { backend: 'redis', url, display: redactUrl(url) };
   }
   throw new TypeError(

@@ -249,6 +249,15 @@ describe('connect-jwt (the bin)', () => {
     expect((await cli([])).code).toBe(2);
   });
 
+  it('points import-ace to the bin of @connect-jwt/ace-import, loading nothing', async () => {
+    const result = await cli(['import-ace', '--from', 'sqlite:ace.db', '--to', 'sqlite:ours.db']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'connect-jwt: import-ace is the bin of @connect-jwt/ace-import: npx @connect-jwt/ace-import --help\n',
+    );
+    expect((await cli(['help'])).stdout).toContain('npx @connect-jwt/ace-import --from ACE_STORE --to STORE');
+  });
+
   it('runs as a process and sets the exit code', () => {
     const entry = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
     const ok = spawnSync(process.execPath, ['--import', 'tsx', entry, 'qsh', '--method', 'GET', '--url', '/x'], {
