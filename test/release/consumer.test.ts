@@ -42,8 +42,8 @@ const STRICT_OPTIONS = {
   // The test runners the testing README's blocks use come from the repository's own install; our
   // packages only ever from the tarballs.
   paths: {
-    vitest: [join(root, 'node_modules/vitest')],
-    'playwright-core': [join(root, 'node_modules/playwright-core')],
+    vitest: [join(root, 'node_modules/vitest/dist/index.d.ts')],
+    'playwright-core': [join(root, 'node_modules/playwright-core/index.d.ts')],
   },
 };
 
