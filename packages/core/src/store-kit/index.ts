@@ -2,7 +2,7 @@
 // fails and checks its options alike. What users call is the main entry.
 
 export { StoreUnavailableError } from '../errors.js';
-export { bareInstallationId, installationIdSpellings, sameInstallation } from '../forge/ari.js';
+export { bareInstallationId, installationIdSpellings, sameInstallation, toAppAri } from '../forge/ari.js';
 export { storeFailure } from '../store/contract.js';
 export { assertInstallation, assertRememberArguments, assertRememberKey } from '../store/types.js';
 export type { StoreLocation } from '../store/url.js';
