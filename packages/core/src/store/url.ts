@@ -6,9 +6,8 @@ export type StoreLocation =
   | { backend: 'postgres'; url: string; display: string }
   | { backend: 'redis'; url: string; display: string };
 
-// A Redis Cluster's seed nodes, `redis+cluster://host:port,host:port`: no single authority, so not
-// a URL WHATWG parses; RedisStore reads it.
-const REDIS_CLUSTER = /^rediss?\+cluster:\/\/[^/?#\s]+/;
+// The scheme and whether `//` follows: the one place this package reads a scheme.
+const SCHEME = /^([a-z][a-z0-9+.-]*):(\/\/)?/i;
 
 /** `url` with its password (and any `password` query parameter) replaced by `***`. */
 export function redactUrl(url: string): string {
@@ -30,22 +29,29 @@ export function redactUrl(url: string): string {
  */
 export function parseStoreUrl(url: string, where = 'parseStoreUrl'): StoreLocation {
   if (typeof url !== 'string' || url === '') throw new TypeError(`${where}: a store URL is required`);
-  const written = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
-  if (written !== undefined && written !== written.toLowerCase()) {
-    throw new TypeError(`${where}: write the URL scheme in lower case: ${written.toLowerCase()}:, not ${written}:`);
+  const [, scheme, authority] = SCHEME.exec(url) ?? [];
+  if (scheme !== undefined && scheme !== scheme.toLowerCase()) {
+    throw new TypeError(`${where}: write the URL scheme in lower case: ${scheme.toLowerCase()}:, not ${scheme}:`);
   }
-  if (url.startsWith('sqlite:')) {
+  if (scheme === 'sqlite') {
     const rest = url.slice('sqlite:'.length);
     const filename = rest.startsWith('//') ? fileURLToPath(`file:${rest}`) : rest;
     if (filename === '')
       throw new TypeError(`${where}: sqlite: needs a file path, e.g. sqlite:data/installations.sqlite`);
     return { backend: 'sqlite', filename, display: `sqlite:${filename}` };
   }
-  const scheme = /^([a-z]+):\/\//.exec(url)?.[1];
-  if ((scheme === 'postgres' || scheme === 'postgresql') && URL.canParse(url)) {
+  if (authority !== undefined && (scheme === 'postgres' || scheme === 'postgresql') && URL.canParse(url)) {
     return { backend: 'postgres', url, display: redactUrl(url) };
   }
-  if (((scheme === 'redis' || scheme === 'rediss') && URL.canParse(url)) || REDIS_CLUSTER.test(url)) {
+  if (authority !== undefined && (scheme === 'redis' || scheme === 'rediss') && URL.canParse(url)) {
+    return { backend: 'redis', url, display: redactUrl(url) };
+  }
+  // A Redis Cluster's seed nodes (`host:port,host:port`) are no WHATWG URL: RedisStore reads them.
+  if (
+    authority !== undefined &&
+    (scheme === 'redis+cluster' || scheme === 'rediss+cluster') &&
+    url.length > scheme.length + 3
+  ) {
     return { backend: 'redis', url, display: redactUrl(url) };
   }
   throw new TypeError(
