@@ -78,6 +78,40 @@ describe('core has a front door and a service door', () => {
   });
 });
 
+describe('dependencies point one way', () => {
+  const manifests = readdirSync(join(root, 'packages'))
+    .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
+    .map(({ dir, manifest }) => ({
+      dir,
+      name: manifest.name as string,
+      deps: Object.keys(manifest.dependencies ?? {}),
+    }));
+  /** The packages that depend on `name` at run time, directly or through others. */
+  function dependentsOf(name: string, seen = new Set<string>()): Set<string> {
+    for (const other of manifests) {
+      if (other.deps.includes(name) && !seen.has(other.name)) {
+        seen.add(other.name);
+        dependentsOf(other.name, seen);
+      }
+    }
+    return seen;
+  }
+
+  it('no package names, as a module to load, a package that depends on it', () => {
+    // A specifier as a whole string literal is what a by-name import(), require or resolve takes.
+    const offenders = manifests.flatMap(({ dir, name }) => {
+      const dependents = dependentsOf(name);
+      return sourceFiles(join(root, 'packages', dir, 'src')).flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(/['"`](@connect-jwt\/[a-z0-9-]+)(?:\/[^'"`]*)?['"`]/g)]
+          .map((match) => match[1] as string)
+          .filter((specifier) => dependents.has(specifier))
+          .map((specifier) => `${relative(root, file)} -> ${specifier}`),
+      );
+    });
+    expect(offenders).toEqual([]);
+  });
+});
+
 describe('every package declares what its sources and tests import', () => {
   // vitest is the repository's test runner (the root's), like the TypeScript compiler.
   const runner = new Set(['vitest']);

@@ -1,22 +1,24 @@
 // From atlassian-connect-express to connect-jwt without a reinstall: sites written by ACE's own
-// store code into a real SQLite file, PostgreSQL and Redis are imported with `connect-jwt
-// import-ace`, then requests signed with the imported secrets pass each adapter.
+// store code into a real SQLite file, PostgreSQL and Redis are imported with ace-import's command
+// (`connect-jwt-import-ace`), then requests signed with the imported secrets pass each adapter.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listen, type RunningServer } from '@connect-jwt/adapter-test-suite';
-import { createJwt, encryptedStore, type SecretStore, storeFromUrl } from '@connect-jwt/core';
+import { createJwt, encryptedStore, type SecretStore } from '@connect-jwt/core';
 import { atlassianJwt as expressJwt } from '@connect-jwt/express';
 import { atlassianJwt as fastifyJwt } from '@connect-jwt/fastify';
 import { atlassianJwt as koaJwt } from '@connect-jwt/koa';
 import { RedisStore } from '@connect-jwt/store-redis';
 import { closedPort } from '@connect-jwt/store-test-suite';
+import { storeFromUrl } from '@connect-jwt/store-url';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { importAceCommand } from '../../packages/ace-import/src/cli.js';
 import {
   type AceSites,
   expectedInstallation,
@@ -31,7 +33,6 @@ import {
   removeRedisKeys,
   temporaryDatabase,
 } from '../../packages/ace-import/test/support/ace-stores.js';
-import { main } from '../../packages/core/src/cli/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'connect-jwt-ace-import-'));
 const cleanUps: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
@@ -46,7 +47,7 @@ const ENCRYPTION_KEY = randomBytes(32).toString('hex');
 async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await main(['import-ace', ...argv], {
+  const code = await importAceCommand(argv, {
     stdout: (text) => {
       stdout += text;
     },
@@ -91,8 +92,8 @@ interface Route {
   name: string;
   /** An ACE store of this backend and the URL to import from. */
   source(): Promise<{ store: AceStore; url: string }>;
-  /** A connect-jwt store URL to import into. */
-  target(): Promise<string>;
+  /** A connect-jwt store URL to import into, given the source's. */
+  target(from: string): Promise<string>;
   encrypted: boolean;
   /** Only this run writes ACE records there, so the summary's counts are exact. */
   exclusive: boolean;
@@ -139,6 +140,38 @@ const routes: Route[] = [
     encrypted: false,
     exclusive: false,
   },
+  // The in-place switch: one app database holds ACE's table (or keys) and, beside it, ours.
+  {
+    name: 'ACE SQLite file -> connect-jwt in the same file',
+    async source() {
+      const file = join(dir, 'one-database.sqlite');
+      return { store: await aceSqliteStore(file), url: `sqlite:${file}` };
+    },
+    target: async (from) => from,
+    encrypted: false,
+    exclusive: true,
+  },
+  {
+    name: 'ACE PostgreSQL -> connect-jwt in the same database',
+    async source() {
+      const database = await temporaryDatabase();
+      cleanUps.push(() => database.drop());
+      return { store: await acePostgresStore(database.url), url: database.url };
+    },
+    target: async (from) => from,
+    encrypted: false,
+    exclusive: true,
+  },
+  {
+    name: 'ACE Redis -> connect-jwt in the same Redis database',
+    async source() {
+      cleanUps.push(() => removeRedisKeys(REDIS_DB_URL));
+      return { store: await aceRedisStore(REDIS_DB_URL), url: REDIS_DB_URL };
+    },
+    target: async (from) => from,
+    encrypted: true,
+    exclusive: false,
+  },
 ];
 
 describe.each(routes)('$name', (route) => {
@@ -159,17 +192,17 @@ describe.each(routes)('$name', (route) => {
     sites = await writeAceSites(source.store, 'e2e');
     await source.store.close();
     from = source.url;
-    to = await route.target();
+    to = await route.target(from);
 
     const result = await run('--dry-run');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('(dry run: nothing written)');
     if (route.exclusive) expect(result.stdout).toContain('would import 3, unchanged 0, skipped 4 (4 invalid)');
-    if (to.startsWith('sqlite:')) {
+    if (to.startsWith('sqlite:') && to !== from) {
       // Not even the file: opening a SQLite store would create it.
       expect(existsSync(to.slice('sqlite:'.length))).toBe(false);
     }
-    const opened = await storeFromUrl(to);
+    const opened = storeFromUrl(to);
     target = route.encrypted ? encryptedStore(opened, ENCRYPTION_KEY) : opened;
     cleanUps.push(() => target.close?.());
     for (const body of sites.valid) expect(await target.get(body.clientKey as string)).toBeUndefined();
@@ -248,7 +281,7 @@ describe.each(routes)('$name', (route) => {
   });
 });
 
-describe('connect-jwt import-ace when a store cannot be reached', () => {
+describe('connect-jwt-import-ace when a store cannot be reached', () => {
   it('says which one in one line and exits 1, without a stack trace or a password', async () => {
     const port = await closedPort();
     const sqliteTarget = `sqlite:${join(dir, 'unreached.sqlite')}`;
@@ -275,10 +308,18 @@ describe('connect-jwt import-ace when a store cannot be reached', () => {
     }
   });
 
-  it('refuses to use the ACE file as the target, and explains its options', async () => {
+  it('refuses to read the table it writes to, and explains its options', async () => {
     const file = join(dir, 'ace.sqlite');
-    const same = await cli(['--from', `sqlite:${file}`, '--to', `sqlite:${file}`]);
-    expect(same).toMatchObject({ code: 2, stderr: expect.stringContaining('the ACE store is never written to') });
+    const sameTable = ['--table', 'connect_jwt_installations'];
+    for (const [from, to] of [
+      [`sqlite:${file}`, `sqlite:${file}`],
+      [`sqlite:${file}`, `sqlite://${file}`],
+      ['postgres://postgres@127.0.0.1/app', 'postgresql://other@127.0.0.1:5432/app'],
+      ['postgres://app@127.0.0.1:5432', 'postgres://postgres@127.0.0.1/app'],
+    ]) {
+      const same = await cli(['--from', from as string, '--to', to as string, ...sameTable]);
+      expect(same).toMatchObject({ code: 2, stderr: expect.stringContaining('the ACE store is never written to') });
+    }
     const missing = await cli(['--from', `sqlite:${file}`]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--from and --to are required');

@@ -2,19 +2,19 @@
 // tarballs with plain npm, compiles the README's snippets against them under a user's strictest
 // settings, runs an ES module and a CommonJS add-on through the fake product, and runs the CLI as
 // the README says. A second project does the same on the oldest Express and Koa the peer ranges claim.
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createQueryStringHash, fromMethodAndUrl } from 'atlassian-jwt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { root } from '../../scripts/lib/pnpm.mjs';
 import { type ConsumerProject, installConsumerProject } from './consumer-project.ts';
-import { readmeSnippets } from './readme-snippets.ts';
+import { publicReadmes, readmeBlocks, writeReadmePrograms } from './readme-snippets.ts';
 
 const tarballs = inject('tarballs');
 const fixtures = join(root, 'test/release/fixtures');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 
-/** The README snippets that must exist and compile; `testing` also runs. */
+/** The root README's marked snippets, which must exist (every ```ts block compiles); `testing` also runs. */
 const CHECKED_SNIPPETS = [
   'express',
   'koa',
@@ -29,21 +29,22 @@ const CHECKED_SNIPPETS = [
   'webhooks',
 ];
 
-const STRICT_TSCONFIG = {
-  compilerOptions: {
-    target: 'ES2022',
-    module: 'nodenext',
-    moduleResolution: 'nodenext',
-    strict: true,
-    exactOptionalPropertyTypes: true,
-    noUncheckedIndexedAccess: true,
-    // TypeScript's default: every published .d.ts must type-check with only what the packages install.
-    skipLibCheck: false,
-    types: ['node'],
-    rootDir: 'src',
-    outDir: 'out',
+const STRICT_OPTIONS = {
+  target: 'ES2022',
+  module: 'nodenext',
+  moduleResolution: 'nodenext',
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  // TypeScript's default: every published .d.ts must type-check with only what the packages install.
+  skipLibCheck: false,
+  types: ['node'],
+  // The test runners the testing README's blocks use come from the repository's own install; our
+  // packages only ever from the tarballs.
+  paths: {
+    vitest: [join(root, 'node_modules/vitest/dist/index.d.ts')],
+    'playwright-core': [join(root, 'node_modules/playwright-core/index.d.ts')],
   },
-  include: ['src/**/*.ts'],
 };
 
 interface AppCheck {
@@ -109,12 +110,14 @@ describe('a consumer project on the current frameworks', () => {
     }
   });
 
-  it("compiles the README's marked snippets in one program, the Forge kind declared, under strict nodenext, exactOptionalPropertyTypes, noUncheckedIndexedAccess and skipLibCheck: false", () => {
-    const snippets = readmeSnippets(readFileSync(join(root, 'README.md'), 'utf8'));
-    expect([...snippets.keys()]).toEqual(expect.arrayContaining(CHECKED_SNIPPETS));
-    for (const [name, code] of snippets) writeFileSync(join(project.dir, 'src', `${name}.ts`), code);
-    writeFileSync(join(project.dir, 'tsconfig.json'), JSON.stringify(STRICT_TSCONFIG, null, 2));
-    project.run('node', [tsc, '-p', 'tsconfig.json']);
+  it("compiles every README's ```ts blocks under strict nodenext, exactOptionalPropertyTypes, noUncheckedIndexedAccess and skipLibCheck: false", () => {
+    const blocks = publicReadmes(root).flatMap(({ readme, markdown }) => readmeBlocks(markdown, readme));
+    expect(blocks.map((block) => block.name)).toEqual(expect.arrayContaining(CHECKED_SNIPPETS));
+    expect(blocks.length).toBeGreaterThan(15);
+    // One program for the blocks that augment nothing, one of its own for each that does.
+    for (const tsconfig of writeReadmePrograms(project.dir, blocks, STRICT_OPTIONS)) {
+      project.run('node', [tsc, '-p', tsconfig]);
+    }
   });
 
   it("runs the README's Testing snippet as written", () => {
@@ -150,21 +153,17 @@ describe('a consumer project on the current frameworks', () => {
     expect(stdout).toContain(createQueryStringHash(fromMethodAndUrl('GET', url)));
   });
 
-  it("runs connect-jwt import-ace from core's CLI, which loads @connect-jwt/ace-import only then", () => {
-    expect(project.run('npx', ['connect-jwt', 'import-ace', '--help']).stdout).toContain(
-      'usage: connect-jwt import-ace --from <ACE store> --to <connect-jwt store>',
+  it("runs the ACE import from @connect-jwt/ace-import's own bin; core's CLI only points there", () => {
+    expect(project.run('npx', ['connect-jwt-import-ace', '--help']).stdout).toContain(
+      'usage: npx @connect-jwt/ace-import --from <ACE store> --to <connect-jwt store>',
+    );
+    expect(() => project.run('npx', ['connect-jwt', 'import-ace', '--help'])).toThrow(
+      /\(exit 2,[\s\S]*import-ace is the bin of @connect-jwt\/ace-import: npx @connect-jwt\/ace-import --help/,
     );
     // project.run throws on a non-zero exit, with the exit code and both outputs in the message.
-    const unreachable = [
-      'connect-jwt',
-      'import-ace',
-      '--from',
-      'redis://127.0.0.1:1/0',
-      '--to',
-      'sqlite:imported.sqlite',
-    ];
+    const unreachable = ['connect-jwt-import-ace', '--from', 'redis://127.0.0.1:1/0', '--to', 'sqlite:imported.sqlite'];
     expect(() => project.run('npx', unreachable)).toThrow(
-      /\(exit 1,[\s\S]*connect-jwt import-ace: cannot read the ACE store at redis:\/\/127\.0\.0\.1:1\/0: /,
+      /\(exit 1,[\s\S]*connect-jwt-import-ace: cannot read the ACE store at redis:\/\/127\.0\.0\.1:1\/0: /,
     );
   });
 });

@@ -67,6 +67,7 @@ describe('npm run pack', () => {
       '@connect-jwt/store-postgres',
       '@connect-jwt/store-redis',
       '@connect-jwt/store-sqlite',
+      '@connect-jwt/store-url',
       '@connect-jwt/testing',
     ]);
     const versions = new Set(names.map((name) => unpack(name).manifest.version));

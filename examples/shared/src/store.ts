@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { redactUrl, type SecretStore, storeFromUrl } from '@connect-jwt/core';
+import type { SecretStore } from '@connect-jwt/core';
+import { redactUrl, storeFromUrl } from '@connect-jwt/store-url';
 
 export interface StoreChoice {
   /** `STORE_URL` wins, then `REDIS_URL`, then `DATABASE_URL` (Postgres). */
@@ -15,14 +16,12 @@ export interface StoreChoice {
  */
 export async function openStore(choice: StoreChoice = {}): Promise<{ store: SecretStore; description: string }> {
   const env = choice.env ?? process.env;
-  // This package depends on every store package, so they load from here whatever the layout.
-  const open = (url: string) => storeFromUrl(url, { resolveFrom: import.meta.url });
   for (const name of ['STORE_URL', 'REDIS_URL', 'DATABASE_URL']) {
     const url = env[name];
-    if (url) return { store: await open(url), description: `${redactUrl(url)} (${name})` };
+    if (url) return { store: storeFromUrl(url), description: `${redactUrl(url)} (${name})` };
   }
   const dataDir = choice.dataDir ?? 'data';
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'installations.sqlite');
-  return { store: await open(`sqlite:${file}`), description: `SQLite (${file})` };
+  return { store: storeFromUrl(`sqlite:${file}`), description: `SQLite (${file})` };
 }

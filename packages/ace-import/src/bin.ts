@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `connect-jwt-import-ace`: the same command as `connect-jwt import-ace`, for `npx @connect-jwt/ace-import`.
+// `connect-jwt-import-ace`, the package's one bin: `npx @connect-jwt/ace-import --from … --to …`.
 import { importAceCommand } from './cli.js';
 
 process.exitCode = await importAceCommand(process.argv.slice(2), {

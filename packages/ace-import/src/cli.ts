@@ -10,7 +10,7 @@ export interface ImportAceIo {
   env: Record<string, string | undefined>;
 }
 
-export const IMPORT_ACE_USAGE = `usage: connect-jwt import-ace --from <ACE store> --to <connect-jwt store> [options]
+export const IMPORT_ACE_USAGE = `usage: npx @connect-jwt/ace-import --from <ACE store> --to <connect-jwt store> [options]
 
   --from URL             ACE's store: sqlite:<path>, postgres://… or redis://… (never written to)
   --to URL               where connect-jwt keeps installations: sqlite:<path>, postgres://… or redis://…
@@ -34,13 +34,13 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** `connect-jwt import-ace …` (argv without the command name); returns the exit code. */
+/** `connect-jwt-import-ace …` (the arguments after the bin's name); returns the exit code. */
 export async function importAceCommand(argv: string[], io: ImportAceIo): Promise<number> {
   let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
   try {
     values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    io.stderr(`connect-jwt import-ace: ${(error as Error).message}\n\n${IMPORT_ACE_USAGE}`);
+    io.stderr(`connect-jwt-import-ace: ${(error as Error).message}\n\n${IMPORT_ACE_USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -48,7 +48,7 @@ export async function importAceCommand(argv: string[], io: ImportAceIo): Promise
     return 0;
   }
   if (!values.from || !values.to) {
-    io.stderr(`connect-jwt import-ace: --from and --to are required\n\n${IMPORT_ACE_USAGE}`);
+    io.stderr(`connect-jwt-import-ace: --from and --to are required\n\n${IMPORT_ACE_USAGE}`);
     return 2;
   }
   try {
@@ -64,12 +64,12 @@ export async function importAceCommand(argv: string[], io: ImportAceIo): Promise
     return 0;
   } catch (error) {
     if (error instanceof TypeError) {
-      io.stderr(`connect-jwt import-ace: ${error.message}\n`);
+      io.stderr(`connect-jwt-import-ace: ${error.message}\n`);
       return 2;
     }
     // Store failures are expected outcomes of a migration tool: one line, no stack trace.
     if (isConnectJwtError(error)) {
-      io.stderr(`connect-jwt import-ace: ${(error as Error).message}\n`);
+      io.stderr(`connect-jwt-import-ace: ${(error as Error).message}\n`);
       return 1;
     }
     throw error;

@@ -150,26 +150,22 @@ export class WebhookHandlerError extends ConnectJwtError {
   override readonly status = 500;
 }
 
+/**
+ * The keys that would verify a token (Forge's JWKS) could not be fetched: retry later. Its own
+ * code, so an operator tells a Forge key outage from a store outage; the status is the same 503.
+ */
+export class KeysUnavailableError extends ConnectJwtError {
+  static override readonly code = 'ERR_KEYS_UNAVAILABLE';
+  override readonly code = 'ERR_KEYS_UNAVAILABLE';
+  override readonly status = 503;
+}
+
 /** True for any error raised by this library, including one from another copy of it. */
 export function isConnectJwtError(error: unknown): error is ConnectJwtError {
   if (error instanceof ConnectJwtError) return true;
   if (!(error instanceof Error)) return false;
   const { code, status } = error as Error & { code?: unknown; status?: unknown };
   return typeof code === 'string' && code.startsWith('ERR_') && typeof status === 'number';
-}
-
-/** A feature needs an optional package that is not installed; the message says which to install. */
-export class MissingPackageError extends ConnectJwtError {
-  static override readonly code = 'ERR_PACKAGE_MISSING';
-  override readonly code = 'ERR_PACKAGE_MISSING';
-  override readonly status = 500;
-  /** The package to install, e.g. `@connect-jwt/store-redis`. */
-  readonly packageName: string;
-
-  constructor(message: string, options: { cause?: unknown; packageName: string }) {
-    super(message, options);
-    this.packageName = options.packageName;
-  }
 }
 
 /**

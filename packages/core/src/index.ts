@@ -1,8 +1,8 @@
-// `@connect-jwt/core`: what users call. The adapter kit is the `@connect-jwt/core/adapter` subpath.
+// `@connect-jwt/core`: what users call. Plumbing has named subpaths: the adapter kit
+// (`@connect-jwt/core/adapter`) and the store kit (`@connect-jwt/core/store-kit`).
 export type { ConnectDescriptor, ConnectDescriptorOptions } from './descriptor/connect-descriptor.js';
 export { connectDescriptor } from './descriptor/connect-descriptor.js';
 export * from './errors.js';
-export { bareInstallationId, installationIdSpellings, sameInstallation, toAppAri } from './forge/ari.js';
 export type { ForgeFetchInit } from './forge/fetch.js';
 export { forgeFetch } from './forge/fetch.js';
 export type {
@@ -12,7 +12,6 @@ export type {
 } from './forge/system-token-cache.js';
 export { createSystemTokenCache } from './forge/system-token-cache.js';
 export type { AtlassianAuth, AtlassianAuthKinds, ForgeAuth, ForgeVerifyOptions } from './forge/types.js';
-export { FORGE_INVOCATION_ISSUER, FORGE_JWKS_URL } from './forge/types.js';
 export { verifyForgeInvocation } from './forge/verify.js';
 export type { FetchLicenseOptions } from './license/fetch.js';
 export { fetchLicense } from './license/fetch.js';
@@ -20,10 +19,9 @@ export type { License } from './license/types.js';
 export type { ToInstallationOptions } from './lifecycle/installation-fields.js';
 export { toInstallation } from './lifecycle/installation-fields.js';
 export type { LifecycleOptions } from './lifecycle/options.js';
-export { DEFAULT_KEY_SERVER_URL } from './lifecycle/options.js';
 export type { RetryEvent, RetryOptions } from './outbound/retry.js';
 export type { ProductFetchOptions, SignRequestOptions } from './outbound/sign.js';
-export { productFetch, resolveProductUrl, signRequest } from './outbound/sign.js';
+export { productFetch, signRequest } from './outbound/sign.js';
 export type { UserAccessTokenOptions } from './outbound/user-token.js';
 export { getUserAccessToken, UserAccessToken } from './outbound/user-token.js';
 export type { CanonicalRequestOptions, FormBody, FormParamsPolicy } from './qsh/canonical.js';
@@ -42,13 +40,8 @@ export { cachedStore } from './store/cached.js';
 export { getDefaultStore, setDefaultStore } from './store/default.js';
 export type { EncryptedStoreOptions } from './store/encrypted.js';
 export { encryptedStore, SecretDecryptionError } from './store/encrypted.js';
-export type { StoreFromUrlOptions } from './store/from-url.js';
-export { storeFromUrl } from './store/from-url.js';
 export { MemoryStore } from './store/memory.js';
 export type { Installation, SecretStore, StoreChange, StoreChangeListener } from './store/types.js';
-export { assertRememberArguments } from './store/types.js';
-export type { StoreLocation } from './store/url.js';
-export { parseStoreUrl, redactUrl } from './store/url.js';
 export type { CreateJwtOptions, JWTPayload } from './token/create.js';
 export { createJwt, encode } from './token/create.js';
 export type { DecodeOptions } from './token/decode.js';

@@ -1,7 +1,7 @@
 import { createHmac, generateKeyPairSync, type KeyObject, randomUUID, sign as signBytes } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toAppAri } from '@connect-jwt/core';
+import { toAppAri } from '@connect-jwt/core/store-kit';
 
 export interface FakeForgeOptions {
   /** The app id (bare uuid or ARI); default a random one. Tokens carry it as an ARI. */

@@ -5,7 +5,12 @@ import { AceSourceError } from './types.js';
  * the drivers are optional peer dependencies, so a PostgreSQL import never builds better-sqlite3.
  * `load` is a literal dynamic import of the driver, so TypeScript still sees its types.
  */
-export async function importDriver<T>(load: () => Promise<T>, name: string, display: string): Promise<T> {
+export async function importDriver<T>(
+  load: () => Promise<T>,
+  name: string,
+  display: string,
+  purpose = `reading the ACE store at ${display}`,
+): Promise<T> {
   try {
     return await load();
   } catch (cause) {
@@ -15,7 +20,7 @@ export async function importDriver<T>(load: () => Promise<T>, name: string, disp
       typeof message === 'string' &&
       message.includes(`'${name}'`);
     if (!missing) throw cause;
-    throw new AceSourceError(`reading the ACE store at ${display} needs the package ${name}: npm install ${name}`, {
+    throw new AceSourceError(`${purpose} needs the package ${name}: npm install ${name}`, {
       cause,
     });
   }

@@ -1,4 +1,4 @@
-import { parseStoreUrl } from '@connect-jwt/core';
+import { parseStoreUrl } from '@connect-jwt/core/store-kit';
 import { AcePostgresSource } from './postgres.js';
 import { AceRedisSource } from './redis.js';
 import { AceSqliteSource } from './sqlite.js';

@@ -36,7 +36,8 @@ export function explainQsh(
   baseUrl: string | undefined,
   tokenQsh?: unknown,
 ): QshExplanation {
-  const canonical = canonicalRequest(method, url, { baseUrl });
+  // The URL is a request as the server received it: hashed as given, as verifyRequest does.
+  const canonical = canonicalRequest(method, url, { baseUrl, requestTarget: 'as-given' });
   const qsh = sha256Hex(canonical);
   if (tokenQsh === undefined) return { canonical, qsh, reasons: [] };
   if (typeof tokenQsh !== 'string') {
@@ -57,13 +58,14 @@ export function explainQsh(
       ],
     };
   }
-  const rawOrder = buildCanonicalRequest(method, url, { baseUrl }, 'raw');
-  if (tokenQsh === qsh || tokenQsh === sha256Hex(rawOrder)) return { canonical, qsh, matches: true, reasons: [] };
+  const packageForm = buildCanonicalRequest(method, url, { baseUrl }, 'atlassian-jwt');
+  if (tokenQsh === qsh || tokenQsh === sha256Hex(packageForm)) return { canonical, qsh, matches: true, reasons: [] };
 
   const reasons: string[] = [];
   const { origin, path, query } = splitTarget(url);
   const matchesFor = (m: string, target: string, base: string | undefined) =>
-    computeQsh(m, target, { baseUrl: base }) === tokenQsh;
+    // Each guess is a string some signer hashed, so it is hashed as given.
+    computeQsh(m, target, { baseUrl: base, requestTarget: 'as-given' }) === tokenQsh;
   const withQuery = (p: string, q = query) => `${p || '/'}${q === '' ? '' : `?${q}`}`;
 
   // A base path that should be stripped: leading segments or a common context path.

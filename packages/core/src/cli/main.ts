@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConnectJwtError, MissingPackageError, QshMismatchError } from '../errors.js';
+import { ConnectJwtError, QshMismatchError } from '../errors.js';
 import { DEFAULT_CLOCK_TOLERANCE } from '../lib/claims.js';
 import type { QshMode } from '../request/types.js';
 import { validateVerifyOptions, verifyRequest } from '../request/verify.js';
@@ -9,7 +9,6 @@ import { decodeUnverified } from '../token/decode.js';
 import { explainQsh } from './explain.js';
 import { aceSessionToken, describeAceSessionToken } from './explain-ace.js';
 import { explainForgeToken, isForgeToken } from './explain-forge.js';
-import { runImportAce } from './import-ace.js';
 import { escapeControls, escapeControlsKeepingLines } from './terminal-text.js';
 
 /** Where the CLI writes and what it reads from its environment; tests pass their own. */
@@ -35,9 +34,8 @@ export const USAGE = `usage: connect-jwt <command> [options]
   explain FIT --app-id ID [--environment TYPE] [--clock-tolerance SEC]
                                                      a Forge Invocation Token: which check fails and
                                                      why (expected vs got aud, iss, environment, time)
-  import-ace --from ACE_STORE --to STORE [--dry-run] [--overwrite] [--table T] [--encryption-key K]
-                                                     copy atlassian-connect-express installations into a
-                                                     connect-jwt store (needs @connect-jwt/ace-import)
+
+Moving from atlassian-connect-express: npx @connect-jwt/ace-import --from ACE_STORE --to STORE
 
 The secret may also come from the CONNECT_JWT_SECRET environment variable.
 `;
@@ -258,13 +256,14 @@ export async function main(argv: string[], given: CliIo): Promise<number> {
     stderr: (text) => given.stderr(escapeControlsKeepingLines(text)),
   };
   try {
-    if (argv[0] === 'import-ace') return await runImportAce(argv.slice(1), io);
+    if (argv[0] === 'import-ace') {
+      // Its own package's bin (it carries the database drivers core does not), named here for those
+      // who look for it in core's CLI.
+      io.stderr('connect-jwt: import-ace is the bin of @connect-jwt/ace-import: npx @connect-jwt/ace-import --help\n');
+      return 2;
+    }
     return await run(argv, io);
   } catch (error) {
-    if (error instanceof MissingPackageError) {
-      io.stderr(`connect-jwt: ${error.message}\n`);
-      return 1;
-    }
     if (error instanceof ConnectJwtError) {
       io.stderr(`invalid: ${error.code}: ${error.message}\n`);
       if (error instanceof QshMismatchError && error.canonicalRequest !== '') {

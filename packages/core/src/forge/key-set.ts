@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { InvalidSignatureError, StoreUnavailableError } from '../errors.js';
+import { InvalidSignatureError, KeysUnavailableError } from '../errors.js';
 import { readBoundedText } from '../lib/read-bounded.js';
 
 export interface ForgeKeySetOptions {
@@ -64,7 +64,7 @@ export class ForgeKeySet {
   /**
    * The key for `kid`, fetching the JWKS when it is unknown (at most once per cooldown; concurrent
    * misses share one fetch). InvalidSignatureError when the JWKS does not hold it,
-   * StoreUnavailableError when the JWKS could not be fetched and so cannot tell.
+   * KeysUnavailableError when the JWKS could not be fetched and so cannot tell.
    */
   async load(kid: string): Promise<KeyObject> {
     const known = this.peek(kid);
@@ -80,7 +80,7 @@ export class ForgeKeySet {
     if (key !== undefined) return key;
     if (this.#lastFailure !== undefined) {
       const reason = this.#lastFailure instanceof Error ? ` (${this.#lastFailure.message})` : '';
-      throw new StoreUnavailableError(`no known key has this "kid" and the Forge JWKS could not be fetched${reason}`, {
+      throw new KeysUnavailableError(`no known key has this "kid" and the Forge JWKS could not be fetched${reason}`, {
         cause: this.#lastFailure,
       });
     }
@@ -125,16 +125,16 @@ async function fetchJwks(url: string, options: Required<ForgeKeySetOptions>): Pr
     });
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => {});
-      throw new StoreUnavailableError(`the Forge JWKS answered HTTP ${response.status}`);
+      throw new KeysUnavailableError(`the Forge JWKS answered HTTP ${response.status}`);
     }
     text = await readBoundedText(
       response,
       options.maxBytes,
-      () => new StoreUnavailableError(`the Forge JWKS is larger than ${options.maxBytes} bytes`),
+      () => new KeysUnavailableError(`the Forge JWKS is larger than ${options.maxBytes} bytes`),
     );
   } catch (cause) {
-    if (cause instanceof StoreUnavailableError) throw cause;
-    throw new StoreUnavailableError('the Forge JWKS could not be fetched in time', { cause });
+    if (cause instanceof KeysUnavailableError) throw cause;
+    throw new KeysUnavailableError('the Forge JWKS could not be fetched in time', { cause });
   }
   return parseJwks(text);
 }
@@ -145,10 +145,10 @@ export function parseJwks(text: string): Map<string, KeyObject> {
   try {
     document = JSON.parse(text);
   } catch (cause) {
-    throw new StoreUnavailableError('the Forge JWKS is not JSON', { cause });
+    throw new KeysUnavailableError('the Forge JWKS is not JSON', { cause });
   }
   const entries = (document as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(entries)) throw new StoreUnavailableError('the Forge JWKS has no "keys" array');
+  if (!Array.isArray(entries)) throw new KeysUnavailableError('the Forge JWKS has no "keys" array');
   const keys = new Map<string, KeyObject>();
   for (const jwk of entries) {
     if (jwk === null || typeof jwk !== 'object') continue;

@@ -21,6 +21,7 @@ const ADVICE: Record<string, string> = {
   ERR_STORE_UNAVAILABLE: 'The app cannot check this request right now: try again in a minute.',
   ERR_LICENSE_INACTIVE:
     'This app needs a licence for this site: ask a site administrator to subscribe to it (or start a trial) from the app listing.',
+  ERR_KEYS_UNAVAILABLE: 'The app cannot check this request right now: try again in a minute.',
 };
 const DEFAULT_ADVICE = {
   client:

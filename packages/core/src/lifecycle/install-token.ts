@@ -76,7 +76,11 @@ async function verify(request: ConnectRequest, options: InstallTokenOptions): Pr
   // The qsh binds the token to this callback: an install token cannot be replayed on /uninstalled.
   const qsh = payload.qsh;
   if (qsh === undefined) throw new InvalidInstallError('the install token has no "qsh" claim');
-  const expected = computeQsh(request.method, request.url, { baseUrl: audience });
+  const expected = computeQsh(request.method, request.url, {
+    baseUrl: audience,
+    // A received target is hashed as it came.
+    requestTarget: 'as-given',
+  });
   if (typeof qsh !== 'string' || !sameText(qsh, expected)) {
     throw new InvalidInstallError('the install token qsh does not match this lifecycle request');
   }

@@ -15,16 +15,21 @@ export interface CanonicalRequestOptions {
   /** `none` (default): ignore the body; `fallback`: a POST/PUT without a query hashes the form; `merge`: both. */
   formParams?: FormParamsPolicy | undefined;
   /**
-   * `as-given` (default): the target is hashed exactly as passed, as a received one must be.
-   * `wire`: for a request about to be sent, a string that is not a valid request target (a space,
-   * a non-ASCII character, a backslash) is first serialised as `fetch` will send it (`%20`,
-   * `%C3%A9`, `/`); a valid one is used as given. createJwt, signRequest and productFetch use it.
+   * `wire` (default): the target as the host receives it. A string that cannot go on the wire as
+   * given (a space, a non-ASCII or control character, a backslash) is first serialised as WHATWG
+   * URL and `fetch` do (`%20`, `%C3%A9`, `/`); a valid request target is used exactly as given, so a
+   * received one is never re-encoded. `as-given`: the string is hashed as passed, even where no
+   * host could receive it (to reproduce a signer that hashed before encoding).
    */
-  requestTarget?: 'as-given' | 'wire' | undefined;
+  requestTarget?: 'wire' | 'as-given' | undefined;
 }
 
-/** How parameter names are ordered: the Java host sorts encoded names; the atlassian-jwt npm package raw ones. */
-export type ParameterOrder = 'encoded' | 'raw';
+/**
+ * Whose canonical form to build. `host`: the Java host's, which sorts encoded parameter names and
+ * drops a trailing `/` twice. `atlassian-jwt`: the npm package's (the signer inside
+ * atlassian-connect-express), which sorts raw names and drops one.
+ */
+export type CanonicalDialect = 'host' | 'atlassian-jwt';
 
 const AMPERSAND = /&/g;
 
@@ -33,50 +38,40 @@ const AMPERSAND = /&/g;
  * as the Atlassian host (Java) builds it, so tokens it issues verify and tokens we sign pass.
  */
 export function canonicalRequest(method: string, uri: string, options?: CanonicalRequestOptions): string {
-  const target = options?.requestTarget === 'wire' ? wireRequestTarget(uri) : uri;
-  return buildCanonicalRequest(method, target, options, 'encoded');
+  const target = options?.requestTarget === 'as-given' ? uri : wireRequestTarget(uri);
+  return buildCanonicalRequest(method, target, options, 'host');
 }
 
-/** @internal canonicalRequest with a chosen parameter order. */
+/** @internal The canonical request of a target hashed as given (as received), in a chosen dialect. */
 export function buildCanonicalRequest(
   method: string,
   uri: string,
   options: CanonicalRequestOptions | undefined,
-  order: ParameterOrder,
+  dialect: CanonicalDialect,
 ): string {
   const target = requestTarget(uri);
   const queryStart = target.indexOf('?');
   const rawPath = queryStart === -1 ? target : target.slice(0, queryStart);
   const rawQuery = queryStart === -1 ? '' : target.slice(queryStart + 1);
   const upperMethod = method.toUpperCase();
-  const path = canonicalPath(rawPath, options?.baseUrl);
+  const path = canonicalPath(rawPath, options?.baseUrl, dialect);
   const params = collectParameters(upperMethod, rawQuery, options);
-  return `${upperMethod}&${path}&${canonicalQuery(params, order)}`;
+  return `${upperMethod}&${path}&${canonicalQuery(params, dialect)}`;
 }
 
-function canonicalPath(rawPath: string, baseUrl: string | undefined): string {
+function canonicalPath(rawPath: string, baseUrl: string | undefined, dialect: CanonicalDialect): string {
   let path = rawPath;
   const basePath = basePathOf(baseUrl);
   // The host strips its context path (or our mount path) as a plain prefix, not per segment.
   if (basePath !== '' && path.startsWith(basePath)) path = path.slice(basePath.length);
   if (path === '') return '/';
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  // The Java host drops one trailing `/` building the request and another canonicalising it, so
+  // `/a//` is `/a`; atlassian-jwt drops only one.
+  if (dialect === 'host' && path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   if (path.charCodeAt(0) !== 47 /* / */) path = `/${path}`;
   // `&` separates the three parts of the canonical request, so it cannot stay raw in the path.
   return path.includes('&') ? path.replace(AMPERSAND, '%26') : path;
-}
-
-/**
- * The canonical request the Java host signs for a path ending in `//`: it drops one trailing `/`
- * building the URL and another canonicalizing it (`GET /trailing//` is `GET&/trailing&`), where
- * we drop one. Undefined when the path does not end that way. For inbound verification only:
- * outbound, the host builds the canonical request from what we send, as we do.
- */
-export function hostDoubleSlashForm(canonical: string): string | undefined {
-  const pathStart = canonical.indexOf('&') + 1;
-  const pathEnd = canonical.indexOf('&', pathStart);
-  if (pathEnd - pathStart < 2 || canonical.charCodeAt(pathEnd - 1) !== 47 /* / */) return undefined;
-  return canonical.slice(0, pathEnd - 1) + canonical.slice(pathEnd);
 }
 
 /** Decoded parameters in arrival order, as parallel arrays (no per-parameter objects on the hot path). */
@@ -147,15 +142,15 @@ function addBodyParameters(params: Parameters, body: FormBody): void {
 }
 
 /**
- * `name=value` pairs sorted by name (encoded or raw, see ParameterOrder); a repeated name becomes one
- * entry whose raw values are sorted in UTF-16 order, each encoded, joined by a literal comma.
+ * `name=value` pairs sorted by name (encoded or raw, see CanonicalDialect); a repeated name becomes
+ * one entry whose raw values are sorted in UTF-16 order, each encoded, joined by a literal comma.
  */
-function canonicalQuery(params: Parameters, order: ParameterOrder): string {
+function canonicalQuery(params: Parameters, dialect: CanonicalDialect): string {
   const { names, values } = params;
   const count = names.length;
   if (count === 0) return '';
   const encodedNames = names.map(encodeRfc3986);
-  const keys = order === 'encoded' ? encodedNames : names;
+  const keys = dialect === 'host' ? encodedNames : names;
   const sorted = sortPositions(keys, names, values);
   let out = '';
   let previous = -1;

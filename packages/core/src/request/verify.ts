@@ -5,9 +5,9 @@ import { type ParsedToken, parseCompactToken, verifyHs256 } from '../lib/compact
 import { licenseFromQuery } from '../license/read.js';
 import {
   buildCanonicalRequest,
+  type CanonicalDialect,
   type CanonicalRequestOptions,
   type FormBody,
-  hostDoubleSlashForm,
 } from '../qsh/canonical.js';
 import { CONTEXT_QSH, sha256Hex } from '../qsh/hash.js';
 import { isSecretStore, storeFailure } from '../store/contract.js';
@@ -150,7 +150,7 @@ function checkQsh(payload: Record<string, unknown>, request: ConnectRequest, opt
   const claim = payload.qsh;
   if (claim === undefined) {
     throw new QshMismatchError('the token has no "qsh" claim', {
-      canonicalRequest: canonicalFor(request, options, 'encoded'),
+      canonicalRequest: canonicalFor(request, options, 'host'),
     });
   }
   if (typeof claim !== 'string') throw new MalformedTokenError('the token "qsh" claim is not a string');
@@ -159,7 +159,7 @@ function checkQsh(payload: Record<string, unknown>, request: ConnectRequest, opt
     throw new QshMismatchError(
       'a context token (qsh "context-qsh") cannot call a route that requires a request-bound qsh',
       {
-        canonicalRequest: canonicalFor(request, options, 'encoded'),
+        canonicalRequest: canonicalFor(request, options, 'host'),
       },
     );
   }
@@ -168,23 +168,23 @@ function checkQsh(payload: Record<string, unknown>, request: ConnectRequest, opt
   }
   // Plain comparisons are safe here: the signature is already verified, so the claim is
   // authentic, and both sides are public (the hash of the request the caller itself sent).
-  const canonical = canonicalFor(request, options, 'encoded');
+  const canonical = canonicalFor(request, options, 'host');
   if (claim === sha256Hex(canonical)) return true;
-  // Tokens signed by the atlassian-jwt npm package order parameter names by their raw form.
-  const rawOrdered = canonicalFor(request, options, 'raw');
-  if (rawOrdered !== canonical && claim === sha256Hex(rawOrdered)) return true;
-  const hostForm = hostDoubleSlashForm(canonical);
-  if (hostForm !== undefined && claim === sha256Hex(hostForm)) return true;
+  // Tokens signed by the atlassian-jwt npm package (inside atlassian-connect-express) order
+  // parameter names by their raw form and drop only one trailing `/`.
+  const packageForm = canonicalFor(request, options, 'atlassian-jwt');
+  if (packageForm !== canonical && claim === sha256Hex(packageForm)) return true;
   throw new QshMismatchError('the token qsh does not match this request', { canonicalRequest: canonical });
 }
 
-function canonicalFor(request: ConnectRequest, options: VerifyOptions, order: 'encoded' | 'raw'): string {
+/** The canonical request of a received target: hashed as it came, never re-encoded. */
+function canonicalFor(request: ConnectRequest, options: VerifyOptions, dialect: CanonicalDialect): string {
   const canonicalOptions: CanonicalRequestOptions = { baseUrl: options.baseUrl };
   if (options.formParams !== undefined && options.formParams !== 'none') {
     canonicalOptions.formParams = options.formParams;
     canonicalOptions.body = formBodyOf(request.body);
   }
-  return buildCanonicalRequest(String(request.method ?? 'GET'), String(request.url ?? '/'), canonicalOptions, order);
+  return buildCanonicalRequest(String(request.method ?? 'GET'), String(request.url ?? '/'), canonicalOptions, dialect);
 }
 
 function formBodyOf(body: unknown): FormBody | undefined {

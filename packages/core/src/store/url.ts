@@ -6,6 +6,9 @@ export type StoreLocation =
   | { backend: 'postgres'; url: string; display: string }
   | { backend: 'redis'; url: string; display: string };
 
+// The scheme and whether `//` follows: the one place this package reads a scheme.
+const SCHEME = /^([a-z][a-z0-9+.-]*):(\/\/)?/i;
+
 /** `url` with its password (and any `password` query parameter) replaced by `***`. */
 export function redactUrl(url: string): string {
   if (!URL.canParse(url)) return url.replace(/\/\/[^/@]*@/, '//***@');
@@ -20,22 +23,35 @@ export function redactUrl(url: string): string {
  * - `sqlite:<path>` (relative or absolute), `sqlite:///abs/path`, `sqlite::memory:`
  * - `postgres://…` or `postgresql://…`
  * - `redis://…` or `rediss://…` (the path is the database index)
- * Anything else is a TypeError naming the accepted schemes.
+ * - `redis+cluster://host:port,host:port` or `rediss+cluster://…` (a Redis Cluster's seed nodes)
+ * Schemes are lower case, as every store takes them: `REDIS://` is a TypeError here rather than a
+ * store that refuses it later. Anything else is a TypeError naming the accepted schemes.
  */
-export function parseStoreUrl(url: string, where = 'storeFromUrl'): StoreLocation {
+export function parseStoreUrl(url: string, where = 'parseStoreUrl'): StoreLocation {
   if (typeof url !== 'string' || url === '') throw new TypeError(`${where}: a store URL is required`);
-  if (url.startsWith('sqlite:')) {
+  const [, scheme, authority] = SCHEME.exec(url) ?? [];
+  if (scheme !== undefined && scheme !== scheme.toLowerCase()) {
+    throw new TypeError(`${where}: write the URL scheme in lower case: ${scheme.toLowerCase()}:, not ${scheme}:`);
+  }
+  if (scheme === 'sqlite') {
     const rest = url.slice('sqlite:'.length);
     const filename = rest.startsWith('//') ? fileURLToPath(`file:${rest}`) : rest;
     if (filename === '')
       throw new TypeError(`${where}: sqlite: needs a file path, e.g. sqlite:data/installations.sqlite`);
     return { backend: 'sqlite', filename, display: `sqlite:${filename}` };
   }
-  const scheme = /^([a-z]+):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if ((scheme === 'postgres' || scheme === 'postgresql') && URL.canParse(url)) {
+  if (authority !== undefined && (scheme === 'postgres' || scheme === 'postgresql') && URL.canParse(url)) {
     return { backend: 'postgres', url, display: redactUrl(url) };
   }
-  if ((scheme === 'redis' || scheme === 'rediss') && URL.canParse(url)) {
+  if (authority !== undefined && (scheme === 'redis' || scheme === 'rediss') && URL.canParse(url)) {
+    return { backend: 'redis', url, display: redactUrl(url) };
+  }
+  // A Redis Cluster's seed nodes (`host:port,host:port`) are no WHATWG URL: RedisStore reads them.
+  if (
+    authority !== undefined &&
+    (scheme === 'redis+cluster' || scheme === 'rediss+cluster') &&
+    url.length > scheme.length + 3
+  ) {
     return { backend: 'redis', url, display: redactUrl(url) };
   }
   throw new TypeError(

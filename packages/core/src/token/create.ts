@@ -37,8 +37,8 @@ export async function createJwt(issuer: string, secret: string, options: CreateJ
   const iat = Math.floor(nowMs / 1000);
   const qsh = options.context
     ? CONTEXT_QSH
-    : // The token is for a request about to be sent: hashed as the target will go on the wire.
-      computeQsh(options.method ?? 'GET', options.uri ?? '/', { baseUrl: options.baseUrl, requestTarget: 'wire' });
+    : // The token is for a request about to be sent: hashed as the target will go on the wire (the default).
+      computeQsh(options.method ?? 'GET', options.uri ?? '/', { baseUrl: options.baseUrl });
   const payload: JWTPayload = { ...options.claims, iss: issuer, iat, exp: iat + expiresIn, qsh };
   if (options.subject !== undefined) payload.sub = options.subject;
   if (options.audience !== undefined) payload.aud = options.audience;

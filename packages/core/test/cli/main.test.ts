@@ -223,7 +223,7 @@ describe('connect-jwt explain', () => {
 
   it('finds a token signed for the decoded path', async () => {
     // A signer that hashed the path before encoding it (createJwt itself hashes the wire form).
-    const decodedQsh = computeQsh('GET', '/files/a b.txt');
+    const decodedQsh = computeQsh('GET', '/files/a b.txt', { requestTarget: 'as-given' });
     const signed = await encode({ iss: 'client-key', iat: NOW / 1000, exp: NOW / 1000 + 180, qsh: decodedQsh }, SECRET);
     const result = await explain(signed, '/files/a%20b.txt');
     expect(result.stdout).toMatch(/percent-decoded path/);
@@ -247,6 +247,15 @@ describe('connect-jwt (the bin)', () => {
     expect((await cli(['--help'])).code).toBe(0);
     expect((await cli(['frobnicate'])).code).toBe(2);
     expect((await cli([])).code).toBe(2);
+  });
+
+  it('points import-ace to the bin of @connect-jwt/ace-import, loading nothing', async () => {
+    const result = await cli(['import-ace', '--from', 'sqlite:ace.db', '--to', 'sqlite:ours.db']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'connect-jwt: import-ace is the bin of @connect-jwt/ace-import: npx @connect-jwt/ace-import --help\n',
+    );
+    expect((await cli(['help'])).stdout).toContain('npx @connect-jwt/ace-import --from ACE_STORE --to STORE');
   });
 
   it('runs as a process and sets the exit code', () => {

@@ -1,7 +1,8 @@
 import { createFakeForge, type FakeForge } from '@connect-jwt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ForgeKeySet } from '../../src/forge/key-set.js';
-import { verifyForgeInvocation } from '../../src/index.js';
+import { toErrorResponse } from '../../src/http/index.js';
+import { KeysUnavailableError, StoreUnavailableError, verifyForgeInvocation } from '../../src/index.js';
 
 const fakes: FakeForge[] = [];
 async function fake(): Promise<FakeForge> {
@@ -39,14 +40,31 @@ describe('Forge key set (through verifyForgeInvocation, the shared per-process s
     expect(forge.jwksRequests).toBe(1);
   });
 
-  it('JWKS down while cold: 503 ERR_STORE_UNAVAILABLE, for every failure mode', async () => {
+  it('JWKS down while cold: 503 ERR_KEYS_UNAVAILABLE, for every failure mode', async () => {
     for (const mode of ['error', 'garbage', 'redirect', 'huge'] as const) {
       const forge = await fake();
       forge.respondJwks(mode);
       await expect(
         verifyForgeInvocation(request(forge.headers()), { appId: forge.appId, jwksUrl: forge.jwksUrl }),
-      ).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+      ).rejects.toMatchObject({ code: 'ERR_KEYS_UNAVAILABLE', status: 503 });
     }
+  });
+
+  it('answers a key outage with its own code, not a store outage: 503 ERR_KEYS_UNAVAILABLE with Retry-After', async () => {
+    const forge = await fake();
+    forge.respondJwks('error');
+    const error = await verifyForgeInvocation(request(forge.headers()), {
+      appId: forge.appId,
+      jwksUrl: forge.jwksUrl,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KeysUnavailableError);
+    expect(error).not.toBeInstanceOf(StoreUnavailableError);
+    expect(KeysUnavailableError.code).toBe('ERR_KEYS_UNAVAILABLE');
+    expect(toErrorResponse(error, 'my-app', 'Bearer')).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': '1' },
+      body: { code: 'ERR_KEYS_UNAVAILABLE' },
+    });
   });
 
   it('refuses a redirect: the moved JWKS is never fetched, though it holds the right key', async () => {
@@ -127,7 +145,7 @@ describe('ForgeKeySet (timings shortened)', () => {
     const forge = await fake();
     forge.respondJwks('hang');
     const keys = new ForgeKeySet(forge.jwksUrl, { timeoutMs: 100 });
-    await expect(keys.load(forge.kid)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    await expect(keys.load(forge.kid)).rejects.toMatchObject({ code: 'ERR_KEYS_UNAVAILABLE' });
   });
 
   it('a JWKS larger than the size limit is refused (503)', async () => {
@@ -135,7 +153,7 @@ describe('ForgeKeySet (timings shortened)', () => {
     forge.respondJwks('huge');
     const keys = new ForgeKeySet(forge.jwksUrl);
     await expect(keys.load(forge.kid)).rejects.toMatchObject({
-      code: 'ERR_STORE_UNAVAILABLE',
+      code: 'ERR_KEYS_UNAVAILABLE',
       message: expect.stringContaining('larger than'),
     });
   });

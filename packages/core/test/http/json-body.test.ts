@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { parseJsonBody, readJsonBody } from '@connect-jwt/core/adapter';
 import { describe, expect, it } from 'vitest';
+import { parseJsonBody, readJsonBody } from '../../src/http/json-body.js';
 
 function requestStream(chunks: string[], headers: Record<string, string>) {
   return Object.assign(Readable.from(chunks.map((chunk) => Buffer.from(chunk))), { headers });

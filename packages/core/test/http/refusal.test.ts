@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderRefusalPage, resolveAdapterOptions, toRefusalAnswer, wantsPage } from '../../src/http/index.js';
+import { resolveAdapterOptions, toRefusalAnswer } from '../../src/http/index.js';
+import { wantsPage } from '../../src/http/refusal.js';
+import { renderRefusalPage } from '../../src/http/refusal-page.js';
 import {
   InvalidIssuerError,
   InvalidSignatureError,

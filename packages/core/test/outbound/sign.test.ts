@@ -6,12 +6,12 @@ import {
   type Installation,
   MemoryStore,
   productFetch,
-  resolveProductUrl,
   signRequest,
   verifyRequest,
 } from '@connect-jwt/core';
 import { toErrorResponse } from '@connect-jwt/core/adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveProductUrl } from '../../src/outbound/sign.js';
 
 const APP_KEY = 'com.example.addon';
 const SHARED_SECRET = 'outbound-shared-secret-0123456789abcdef';

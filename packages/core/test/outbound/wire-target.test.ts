@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   canonicalRequest,
+  computeQsh,
   createJwt,
   type Installation,
   MemoryStore,
@@ -72,11 +73,16 @@ describe('outbound qsh over the request target as it goes on the wire', () => {
     expect(received.at(-1)).toBe('/wiki/files/%7e%41?x=%2a');
   });
 
-  it("canonicalRequest takes requestTarget: 'wire' for an outgoing request, as given by default", () => {
-    expect(canonicalRequest('GET', '/files/a b', { requestTarget: 'wire' })).toBe('GET&/files/a%20b&');
-    expect(canonicalRequest('GET', '/café', { requestTarget: 'wire' })).toBe('GET&/caf%C3%A9&');
-    expect(canonicalRequest('GET', 'https://x.net/a\\b?q', { requestTarget: 'wire' })).toBe('GET&/a/b&q=');
-    // A received target is never re-encoded (and the shared vectors pin this for `/café`).
-    expect(canonicalRequest('GET', '/café')).toBe('GET&/café&');
+  it("canonicalRequest hashes the wire form by default, the string as given with requestTarget: 'as-given'", () => {
+    expect(canonicalRequest('GET', '/files/a b')).toBe('GET&/files/a%20b&');
+    expect(canonicalRequest('GET', '/café')).toBe('GET&/caf%C3%A9&');
+    expect(canonicalRequest('GET', 'https://x.net/a\\b?q')).toBe('GET&/a/b&q=');
+    expect(canonicalRequest('GET', '/a\u0001b')).toBe('GET&/a%01b&');
+    expect(computeQsh('GET', '/ rest')).toBe(computeQsh('GET', '/%20rest'));
+    // A valid request target (as every received one is) is never re-encoded.
+    expect(canonicalRequest('GET', '/a%2Fb/caf%c3%a9?x=%41')).toBe('GET&/a%2Fb/caf%c3%a9&x=A');
+    expect(canonicalRequest('GET', '/files/a b', { requestTarget: 'as-given' })).toBe('GET&/files/a b&');
+    expect(canonicalRequest('GET', '/café', { requestTarget: 'as-given' })).toBe('GET&/café&');
+    expect(canonicalRequest('GET', '/a\\b', { requestTarget: 'as-given' })).toBe('GET&/a\\b&');
   });
 });

@@ -18,7 +18,7 @@ interface Vector {
 // copy in the repo serves a clone without it. Either way the bytes must be the published set's.
 const copyUrl = new URL('./qsh-vectors.json', import.meta.url);
 const sharedUrl = new URL('../../../../../shared/vectors/qsh-vectors.json', import.meta.url);
-const SHARED_VECTORS_SHA256 = 'c77d286a5e30e3e75765c7d3c7d4e2a33527d8ab62665a23c2ca113b3ed6ccb2';
+const SHARED_VECTORS_SHA256 = 'a2961baeff37ad7a3a55cd54e15d15cec1e272d9994c917e49fc0245088eed59';
 const vectorBytes = readFileSync(existsSync(sharedUrl) ? sharedUrl : copyUrl);
 const vectors: Vector[] = JSON.parse(vectorBytes.toString('utf8'));
 

@@ -424,7 +424,12 @@ describe('verifyRequest: paths ending in //, as the Java host signs them', () =>
     await expect(verifyRequest(headerRequest(hostSigned(canonical), url), { store })).resolves.toBeDefined();
   });
 
-  it('still accepts our own (npm-compatible) form, and no other path', async () => {
+  it("computes the host's form itself: the error's canonical request drops both slashes", async () => {
+    const error = await expectCode(headerRequest(hostSigned('GET&/other&'), '/trailing//'), 'ERR_QSH_MISMATCH');
+    expect((error as QshMismatchError).canonicalRequest).toBe('GET&/trailing&');
+  });
+
+  it('still accepts the atlassian-jwt npm form (one slash dropped), and no other path', async () => {
     await expect(
       verifyRequest(headerRequest(hostSigned('GET&/trailing/&'), '/trailing//'), { store }),
     ).resolves.toBeDefined();

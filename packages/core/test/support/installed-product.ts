@@ -3,8 +3,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Installation, MemoryStore } from '@connect-jwt/core';
-import { createLifecycleRoutes, parseJsonBody } from '@connect-jwt/core/adapter';
+import { createLifecycleRoutes } from '@connect-jwt/core/adapter';
 import { createFakeProduct, type FakeProduct, type FakeProductOptions } from '@connect-jwt/testing';
+import { parseJsonBody } from '../../src/http/json-body.js';
 
 export const APP_KEY = 'com.example.user-impersonation';
 

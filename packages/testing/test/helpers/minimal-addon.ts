@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryStore, productFetch, verifyRequest } from '@connect-jwt/core';
-import { createLifecycleRoutes, parseJsonBody, toErrorResponse } from '@connect-jwt/core/adapter';
+import { createLifecycleRoutes, toErrorResponse } from '@connect-jwt/core/adapter';
+// Not in the adapter kit (no shipped adapter parses JSON itself): read from core's source.
+import { parseJsonBody } from '../../../core/src/http/json-body.js';
 
 export const APP_KEY = 'com.example.minimal-addon';
 
