@@ -38,7 +38,7 @@ export { verifyRequest } from './request/verify.js';
 export type { CachedStore, CachedStoreOptions, FeedStatus } from './store/cached.js';
 export { cachedStore } from './store/cached.js';
 export { getDefaultStore, setDefaultStore } from './store/default.js';
-export type { EncryptedStoreOptions } from './store/encrypted.js';
+export type { EncryptedStoreOptions, EncryptionKey } from './store/encrypted.js';
 export { encryptedStore, SecretDecryptionError } from './store/encrypted.js';
 export { MemoryStore } from './store/memory.js';
 export type { Installation, SecretStore, StoreChange, StoreChangeListener } from './store/types.js';

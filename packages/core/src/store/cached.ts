@@ -94,7 +94,7 @@ export function cachedStore(store: SecretStore, options: CachedStoreOptions = {}
   const cached = new LruCachedStore(store, ttl, max, onFeedStatus);
   // A backend without an operation makes a wrapper without it, so a caller can tell (a Forge route
   // refuses a store without the installationId lookup at setup; a shared token cache one without remember).
-  for (const name of ['getByInstallationId', 'remember', 'recall', 'forget', 'watch'] as const) {
+  for (const name of ['getByInstallationId', 'remember', 'recall', 'forget', 'watch', 'installations'] as const) {
     if (typeof store[name] !== 'function') Object.defineProperty(cached, name, { value: undefined });
   }
   return cached;
@@ -247,6 +247,19 @@ class LruCachedStore implements CachedStore {
     };
     started.then(done, done);
     return started.then(copyOf);
+  }
+
+  /** Passed through uncached: listing every installation would only flush the hot ones. */
+  async *installations(): AsyncIterable<Installation> {
+    this.#assertOpen();
+    try {
+      for await (const installation of this.inner.installations?.() ?? []) {
+        this.#assertOpen();
+        yield installation;
+      }
+    } catch (cause) {
+      throw storeFailure(cause);
+    }
   }
 
   /** Passed through uncached: only the backend can make it atomic across instances. */

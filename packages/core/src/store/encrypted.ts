@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, KeyObject, randomBytes } from 'node:crypto';
 import { StoreUnavailableError } from '../errors.js';
 import { bareInstallationId, sameInstallation } from '../forge/ari.js';
-import { callStore, isSecretStore } from './contract.js';
+import { callStore, isSecretStore, storeFailure } from './contract.js';
 import { rememberOnceIn } from './remember.js';
 import {
   assertInstallation,
@@ -36,7 +36,15 @@ export interface EncryptedStoreOptions {
    * can write the table (but has no key) is never taken as a secret. Default false.
    */
   requireEncryption?: boolean | undefined;
+  /**
+   * Keys records may still be encrypted under, in the same forms as `key`: read, never written
+   * (every write uses `key`). How a key is rotated without downtime: see the README.
+   */
+  previousKeys?: readonly EncryptionKey[] | undefined;
 }
+
+/** An AES-256 key: 32 bytes, a secret KeyObject, 64 hex characters or 43–44 base64(url) ones. */
+export type EncryptionKey = Uint8Array | KeyObject | string;
 
 /**
  * Wraps a store so `sharedSecret` is kept encrypted at rest with AES-256-GCM (a random 12-byte IV
@@ -57,7 +65,7 @@ export interface EncryptedStoreOptions {
  */
 export function encryptedStore(
   store: SecretStore,
-  key: Uint8Array | KeyObject | string,
+  key: EncryptionKey,
   options: EncryptedStoreOptions = {},
 ): SecretStore & {
   close(): Promise<void>;
@@ -68,25 +76,27 @@ export function encryptedStore(
   if (typeof requireEncryption !== 'boolean') {
     throw new TypeError('encryptedStore: options.requireEncryption must be a boolean');
   }
-  const encrypted = new EncryptedStore(store, parseKey(key), requireEncryption);
+  const encrypted = new EncryptedStore(store, encryptionKeys(key, options.previousKeys), requireEncryption);
   // A backend without an operation makes a wrapper without it, so a caller can tell (a Forge route
   // refuses a store without the lookup at setup; cachedStore falls back to its ttl without a feed).
-  for (const name of ['getByInstallationId', 'remember', 'recall', 'forget', 'watch'] as const) {
+  for (const name of ['getByInstallationId', 'remember', 'recall', 'forget', 'watch', 'installations'] as const) {
     if (typeof store[name] !== 'function') Object.defineProperty(encrypted, name, { value: undefined });
   }
   return encrypted;
 }
 
-class EncryptedStore implements SecretStore {
-  readonly #key: Buffer;
+/** Not exported from the package: re-encrypt also needs to know which key opened a record. */
+export class EncryptedStore implements SecretStore {
+  /** The current key first, then the previous ones. */
+  readonly #keys: readonly Buffer[];
   #closed = false;
 
   constructor(
     readonly inner: SecretStore,
-    key: Buffer,
+    keys: readonly Buffer[],
     readonly requireEncryption: boolean,
   ) {
-    this.#key = key;
+    this.#keys = keys;
   }
 
   async get(clientKey: string): Promise<Installation | undefined> {
@@ -102,7 +112,7 @@ class EncryptedStore implements SecretStore {
     if (stored === undefined || stored === null) return undefined;
     if (typeof stored.sharedSecret === 'string' && stored.sharedSecret.startsWith(V1) && this.requireEncryption) {
       throw new SecretDecryptionError(
-        'the stored record was encrypted before its installationId was authenticated, and requireEncryption is set: write it again to upgrade it',
+        `the stored record of ${named(stored.clientKey)} was encrypted before its installationId was authenticated, and requireEncryption is set: write it again to upgrade it`,
       );
     }
     const installation = this.#decrypted(stored, stored.clientKey);
@@ -110,20 +120,44 @@ class EncryptedStore implements SecretStore {
     return sameInstallation(installation?.installationId, installationId) ? installation : undefined;
   }
 
+  /** Every installation, decrypted; a row no listed key opens ends the iteration with a SecretDecryptionError. */
+  async *installations(): AsyncIterable<Installation> {
+    this.#assertOpen();
+    try {
+      for await (const stored of this.inner.installations?.() ?? []) {
+        this.#assertOpen();
+        yield this.openRecord(stored, stored.clientKey).installation;
+      }
+    } catch (cause) {
+      throw storeFailure(cause);
+    }
+  }
+
   #decrypted(stored: Installation | undefined | null, storedUnder: unknown): Installation | undefined {
-    if (stored === undefined || stored === null) return undefined;
+    return stored === undefined || stored === null ? undefined : this.openRecord(stored, storedUnder).installation;
+  }
+
+  /**
+   * The record with its secret decrypted, and which key opened it: 0 the current one, 1… a
+   * previous one, -1 none (a record in clear). Re-encrypt rewrites all but 0 (and v1 records
+   * that carry an installationId, to bind it).
+   */
+  openRecord(stored: Installation, storedUnder: unknown): { installation: Installation; keyIndex: number } {
     const secret = stored.sharedSecret;
     if (typeof secret !== 'string' || !secret.startsWith('enc:')) {
       if (this.requireEncryption) {
-        throw new SecretDecryptionError('the stored shared secret is not encrypted, and requireEncryption is set');
+        throw new SecretDecryptionError(
+          `the stored shared secret of ${named(storedUnder)} is not encrypted, and requireEncryption is set`,
+        );
       }
-      return stored;
+      return { installation: stored, keyIndex: -1 };
     }
     const clientKey = String(storedUnder);
     const associated = secret.startsWith(V2)
-      ? boundData(clientKey, authenticatedInstallationId(stored.installationId))
+      ? boundData(clientKey, authenticatedInstallationId(stored.installationId, clientKey))
       : clientKey;
-    return { ...stored, sharedSecret: this.#decrypt(secret, associated) };
+    const { plaintext, keyIndex } = this.#decrypt(secret, associated, `stored shared secret of ${named(clientKey)}`);
+    return { installation: { ...stored, sharedSecret: plaintext }, keyIndex };
   }
 
   async set(installation: Installation): Promise<void> {
@@ -195,7 +229,7 @@ class EncryptedStore implements SecretStore {
       }
       return stored;
     }
-    return this.#decrypt(stored, rememberedData(key), 'remembered value');
+    return this.#decrypt(stored, rememberedData(key), 'remembered value').plaintext;
   }
 
   async forget(key: string): Promise<void> {
@@ -223,13 +257,14 @@ class EncryptedStore implements SecretStore {
   /** base64url(iv ‖ ciphertext ‖ tag), without the version prefix. */
   #encrypt(secret: string, associated: string): string {
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.#keys[0] as Buffer, iv);
     cipher.setAAD(Buffer.from(associated, 'utf8'));
     const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
     return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
   }
 
-  #decrypt(stored: string, associated: string, what = 'stored shared secret'): string {
+  /** Tries the current key, then each previous one: GCM's tag tells a wrong key from the right one. */
+  #decrypt(stored: string, associated: string, what: string): { plaintext: string; keyIndex: number } {
     const prefix = [V1, V2].find((version) => stored.startsWith(version));
     if (prefix === undefined) {
       throw new SecretDecryptionError(`the ${what} uses an unknown encryption format`);
@@ -238,17 +273,22 @@ class EncryptedStore implements SecretStore {
     if (raw.length < IV_BYTES + TAG_BYTES) {
       throw new SecretDecryptionError(`the ${what} is truncated`);
     }
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, IV_BYTES));
-      decipher.setAAD(Buffer.from(associated, 'utf8'));
-      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-      const body = raw.subarray(IV_BYTES, raw.length - TAG_BYTES);
-      return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
-    } catch (cause) {
-      throw new SecretDecryptionError(`the ${what} could not be decrypted: wrong encryption key or altered record`, {
-        cause,
-      });
+    const body = raw.subarray(IV_BYTES, raw.length - TAG_BYTES);
+    let cause: unknown;
+    for (const [keyIndex, key] of this.#keys.entries()) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+        decipher.setAAD(Buffer.from(associated, 'utf8'));
+        decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+        return { plaintext: Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8'), keyIndex };
+      } catch (error) {
+        cause = error;
+      }
     }
+    throw new SecretDecryptionError(
+      `the ${what} could not be decrypted with the current key${this.#keys.length > 1 ? ' or any previous key' : ''}: wrong encryption key (one no longer listed?) or altered record`,
+      { cause },
+    );
   }
 
   #assertOpen(): void {
@@ -270,12 +310,37 @@ function boundData(clientKey: string, installationId: string): string {
 }
 
 /** The installationId a v2 record was bound to, as read back: `set` only binds a string. */
-function authenticatedInstallationId(installationId: unknown): string {
+function authenticatedInstallationId(installationId: unknown, clientKey: string): string {
   if (typeof installationId === 'string') return bareInstallationId(installationId);
-  throw new SecretDecryptionError('the stored shared secret could not be decrypted: altered record');
+  throw new SecretDecryptionError(
+    `the stored shared secret of ${named(clientKey)} could not be decrypted: altered record`,
+  );
 }
 
-function parseKey(key: unknown): Buffer {
+/** An installation as an error names it: its clientKey (never a secret), quoted and escaped. */
+function named(clientKey: unknown): string {
+  return `installation ${JSON.stringify(String(clientKey))}`;
+}
+
+/** The current key, then the previous ones; a previous key equal to the current one is a mistake. */
+export function encryptionKeys(key: unknown, previousKeys: unknown): Buffer[] {
+  const keys = [parseKey(key, 'key')];
+  if (previousKeys === undefined) return keys;
+  if (!Array.isArray(previousKeys))
+    throw new TypeError('encryptedStore: options.previousKeys must be an array of keys');
+  for (const [index, previous] of previousKeys.entries()) {
+    const bytes = parseKey(previous, `options.previousKeys[${index}]`);
+    // Said by position only: the message must not carry the key.
+    const same = keys.findIndex((known) => known.equals(bytes));
+    if (same === 0) throw new TypeError(`encryptedStore: options.previousKeys[${index}] is the current key`);
+    if (same > 0)
+      throw new TypeError(`encryptedStore: options.previousKeys[${index}] repeats options.previousKeys[${same - 1}]`);
+    keys.push(bytes);
+  }
+  return keys;
+}
+
+function parseKey(key: unknown, name: string): Buffer {
   let bytes: Buffer | undefined;
   if (key instanceof KeyObject) {
     if (key.type === 'secret') bytes = key.export();
@@ -287,7 +352,7 @@ function parseKey(key: unknown): Buffer {
   }
   if (bytes === undefined || bytes.length !== KEY_BYTES) {
     throw new TypeError(
-      'encryptedStore: key must be 32 bytes: a Buffer, a secret KeyObject, 64 hex characters (openssl rand -hex 32) or 44 base64 ones (openssl rand -base64 32)',
+      `encryptedStore: ${name} must be 32 bytes: a Buffer, a secret KeyObject, 64 hex characters (openssl rand -hex 32) or 44 base64 ones (openssl rand -base64 32)`,
     );
   }
   return bytes;

@@ -92,6 +92,16 @@ export class MemoryStore implements SecretStore {
     }
   }
 
+  /** A snapshot of the keys, each record read when reached: one deleted by then is skipped. */
+  async *installations(): AsyncIterable<Installation> {
+    this.#gate.assertOpen();
+    for (const clientKey of [...this.#installations.keys()]) {
+      this.#gate.assertOpen();
+      const stored = this.#installations.get(clientKey);
+      if (stored !== undefined) yield { ...stored };
+    }
+  }
+
   #unindex(clientKey: string): void {
     const previous = this.#installations.get(clientKey)?.installationId;
     if (typeof previous !== 'string') return;

@@ -29,6 +29,15 @@ export interface SecretStore {
   /** Remove the installation; removing an unknown key is not an error. */
   delete(clientKey: string): Promise<void>;
   /**
+   * Every installation, once each, for background jobs (a nightly sync, a re-encrypt). Read in
+   * pages of a few hundred, so memory stays bounded whatever the count; writes made meanwhile do
+   * not break it (a row written or deleted during the run may or may not be listed, every other
+   * row is). Each record's `clientKey` is the key it is stored under. A store that cannot be
+   * reached ends the iteration with StoreUnavailableError. Optional: a store without it cannot
+   * be listed.
+   */
+  installations?(): AsyncIterable<Installation>;
+  /**
    * Remembers `value` under `key` for `ttlMs` milliseconds unless a value is remembered there
    * already (and not expired); answers the value remembered after the call: `value` itself when
    * this call stored it, else the earlier one. Atomic across every instance sharing the storage,

@@ -250,3 +250,111 @@ describe('encryptedStore remembered values and change feed', () => {
     for (const name of ['remember', 'recall', 'forget', 'watch'] as const) expect(bare[name]).toBeUndefined();
   });
 });
+
+describe('encryptedStore with previousKeys (rotating the key)', () => {
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+
+  it('reads rows under the current key or a previous one, and writes under the current key only', async () => {
+    const backend = new MemoryStore();
+    await encryptedStore(backend, oldKey).set(record('old-row', 'old-secret'));
+    await encryptedStore(backend, oldKey).set({ ...record('old-v2', 'old-v2-secret'), installationId: 'id-1' });
+    const rotated = encryptedStore(backend, newKey, { previousKeys: [oldKey] });
+    expect((await rotated.get('old-row'))?.sharedSecret).toBe('old-secret');
+    expect((await rotated.getByInstallationId?.('id-1'))?.sharedSecret).toBe('old-v2-secret');
+
+    await rotated.set(record('new-row', 'new-secret'));
+    await rotated.set(record('old-row', 'old-secret'));
+    const newOnly = encryptedStore(backend, newKey);
+    expect((await newOnly.get('new-row'))?.sharedSecret).toBe('new-secret');
+    expect((await newOnly.get('old-row'))?.sharedSecret).toBe('old-secret');
+    // The old key alone cannot open what the rotated store wrote.
+    await expect(encryptedStore(backend, oldKey).get('new-row')).rejects.toBeInstanceOf(SecretDecryptionError);
+  });
+
+  it('keeps binding the clientKey and installationId under a previous key', async () => {
+    const backend = new MemoryStore();
+    await encryptedStore(backend, oldKey).set({ ...record('victim', 'victim-secret'), installationId: 'victim-id' });
+    const stolen = (await backend.get('victim')) as Installation;
+    await backend.set({ ...stolen, clientKey: 'attacker' });
+    await backend.set({ ...stolen, installationId: 'other-id' });
+    const rotated = encryptedStore(backend, newKey, { previousKeys: [oldKey] });
+    await expect(rotated.get('attacker')).rejects.toBeInstanceOf(SecretDecryptionError);
+    await expect(rotated.get('victim')).rejects.toBeInstanceOf(SecretDecryptionError);
+  });
+
+  it('a row under a key no longer listed, or truncated, is a SecretDecryptionError naming the clientKey, never a key', async () => {
+    const backend = new MemoryStore();
+    const retired = randomBytes(32);
+    await encryptedStore(backend, retired).set(record('site-A', 'secret-a'));
+    await encryptedStore(backend, newKey).set(record('site-B', 'secret-b'));
+    const truncated = ((await backend.get('site-B'))?.sharedSecret as string).slice(0, 30);
+    await backend.set({ ...record('site-B'), sharedSecret: truncated });
+    const store = encryptedStore(backend, newKey, { previousKeys: [oldKey] });
+    for (const [clientKey, why] of [
+      ['site-A', /could not be decrypted with the current key or any previous key/],
+      ['site-B', /truncated/],
+    ] as const) {
+      const failure = await store.get(clientKey).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(SecretDecryptionError);
+      expect(failure).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+      const message = (failure as Error).message;
+      expect(message).toContain(`installation "${clientKey}"`);
+      expect(message).toMatch(why);
+      for (const k of [retired, oldKey, newKey]) {
+        for (const form of [k.toString('hex'), k.toString('base64'), k.toString('base64url')]) {
+          expect(message).not.toContain(form);
+        }
+      }
+      expect(message).not.toContain('secret-a');
+    }
+  });
+
+  it('refuses at setup a previous key that is the current one, repeated or malformed, naming the option but not the key', () => {
+    const backend = new MemoryStore();
+    const hex = newKey.toString('hex');
+    const cases: [unknown, RegExp][] = [
+      [[newKey], /options\.previousKeys\[0\] is the current key/],
+      [[oldKey, hex], /options\.previousKeys\[1\] is the current key/],
+      [[oldKey, createSecretKey(oldKey)], /options\.previousKeys\[1\] repeats options\.previousKeys\[0\]/],
+      [[oldKey, 'not-a-key'], /options\.previousKeys\[1\] must be 32 bytes/],
+      [[randomBytes(16)], /options\.previousKeys\[0\] must be 32 bytes/],
+      [oldKey.toString('hex'), /options\.previousKeys must be an array/],
+    ];
+    for (const [previousKeys, message] of cases) {
+      let thrown: unknown;
+      try {
+        encryptedStore(backend, hex, { previousKeys: previousKeys as never });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message).toMatch(message);
+      expect((thrown as Error).message).not.toContain(hex);
+      expect((thrown as Error).message).not.toContain(oldKey.toString('hex'));
+    }
+    expect(() => encryptedStore(backend, newKey, { previousKeys: [] })).not.toThrow();
+  });
+
+  it('lists every installation decrypted, whichever key each is under', async () => {
+    const backend = new MemoryStore();
+    await encryptedStore(backend, oldKey).set(record('a', 'secret-a'));
+    await encryptedStore(backend, newKey).set(record('b', 'secret-b'));
+    await backend.set(record('c', 'in-clear'));
+    const store = encryptedStore(backend, newKey, { previousKeys: [oldKey] });
+    const listed: Installation[] = [];
+    for await (const installation of store.installations?.() ?? []) listed.push(installation);
+    expect(listed.map((i) => [i.clientKey, i.sharedSecret]).sort()).toEqual([
+      ['a', 'secret-a'],
+      ['b', 'secret-b'],
+      ['c', 'in-clear'],
+    ]);
+    // A store that cannot be listed makes a wrapper that cannot either.
+    const unlisted = {
+      get: backend.get.bind(backend),
+      set: backend.set.bind(backend),
+      delete: backend.delete.bind(backend),
+    };
+    expect(encryptedStore(unlisted, newKey).installations).toBeUndefined();
+  });
+});
