@@ -1,6 +1,8 @@
 export type { ChangeFeedSuiteOptions, WatchedStore } from './change-feed-suite.js';
 export { changeFeedSuite } from './change-feed-suite.js';
 export { eventually } from './eventually.js';
+export type { InstallationsSuiteOptions } from './installations-suite.js';
+export { installationsSuite } from './installations-suite.js';
 export type { LinkFault, LinkFaultSuiteOptions } from './link-fault-suite.js';
 export { linkFaultSuite } from './link-fault-suite.js';
 export type { StoreFactory, StoreSuiteOptions } from './store-suite.js';

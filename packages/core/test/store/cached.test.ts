@@ -8,10 +8,11 @@ import {
   type StoreChangeListener,
   StoreUnavailableError,
 } from '@connect-jwt/core';
-import { storeSuite } from '@connect-jwt/store-test-suite';
+import { installationsSuite, storeSuite } from '@connect-jwt/store-test-suite';
 import { describe, expect, it } from 'vitest';
 
 storeSuite('cachedStore(MemoryStore)', () => cachedStore(new MemoryStore()), { sharedStorage: false });
+installationsSuite('cachedStore(MemoryStore)', () => cachedStore(new MemoryStore()), { count: 2000 });
 
 /** A real MemoryStore that counts backend lookups and can hold them until released. */
 class CountingStore implements SecretStore {

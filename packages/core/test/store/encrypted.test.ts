@@ -9,12 +9,13 @@ import {
   StoreUnavailableError,
   verifyRequest,
 } from '@connect-jwt/core';
-import { storeSuite } from '@connect-jwt/store-test-suite';
+import { installationsSuite, storeSuite } from '@connect-jwt/store-test-suite';
 import { describe, expect, it } from 'vitest';
 
 const key = randomBytes(32);
 
 storeSuite('encryptedStore(MemoryStore)', () => encryptedStore(new MemoryStore(), key), { sharedStorage: false });
+installationsSuite('encryptedStore(MemoryStore)', () => encryptedStore(new MemoryStore(), key), { count: 2000 });
 
 const record = (clientKey: string, sharedSecret = 'plain-shared-secret-value'): Installation => ({
   clientKey,
