@@ -289,7 +289,7 @@ describe('encryptedStore with previousKeys (rotating the key)', () => {
     const retired = randomBytes(32);
     await encryptedStore(backend, retired).set(record('site-A', 'secret-a'));
     await encryptedStore(backend, newKey).set(record('site-B', 'secret-b'));
-    const truncated = ((await backend.get('site-B'))?.sharedSecret as string).slice(0, 30);
+    const truncated = String((await backend.get('site-B'))?.sharedSecret).slice(0, 30);
     await backend.set({ ...record('site-B'), sharedSecret: truncated });
     const store = encryptedStore(backend, newKey, { previousKeys: [oldKey] });
     for (const [clientKey, why] of [
