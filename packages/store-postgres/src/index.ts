@@ -64,6 +64,8 @@ const HEARTBEAT_MS = 5000;
 // no product issues) is left unannounced rather than failing the write.
 const MAX_PAYLOAD = 7999;
 const MILLISECONDS = { min: 1, unit: 'milliseconds' };
+/** Rows per page of installations(). */
+const PAGE_SIZE = 500;
 
 /**
  * Installations in a PostgreSQL table, one row per installation keyed by `client_key`, the record
@@ -172,6 +174,25 @@ export class PostgresStore implements SecretStore {
       ),
       [installation.clientKey, JSON.stringify(installation), this.#channel],
     );
+  }
+
+  /**
+   * Keyset pages in `client_key` order (never OFFSET): a row written or deleted meanwhile can
+   * neither repeat another nor hide it, and each page is one short query on the primary key.
+   */
+  async *installations(): AsyncIterable<Installation> {
+    let after: string | undefined;
+    for (;;) {
+      const { rows } = await this.#query<{ client_key: string; installation: Installation }>(
+        'read',
+        `SELECT client_key, installation FROM ${this.#qualified}
+         ${after === undefined ? '' : 'WHERE client_key > $1'} ORDER BY client_key LIMIT ${PAGE_SIZE}`,
+        after === undefined ? [] : [after],
+      );
+      for (const row of rows) yield { ...row.installation, clientKey: row.client_key };
+      if (rows.length < PAGE_SIZE) return;
+      after = rows[rows.length - 1]?.client_key;
+    }
   }
 
   async delete(clientKey: string): Promise<void> {

@@ -4,6 +4,7 @@ import { PostgresStore } from '@connect-jwt/store-postgres';
 import {
   changeFeedSuite,
   closedPort,
+  installationsSuite,
   linkFaultSuite,
   sampleInstallation,
   storeSuite,
@@ -35,6 +36,25 @@ afterAll(async () => {
 storeSuite('PostgresStore', () => new PostgresStore({ url, schema }));
 storeSuite('cachedStore(encryptedStore(PostgresStore))', () =>
   cachedStore(encryptedStore(new PostgresStore({ url, schema, table: 'encrypted' }), Buffer.alloc(32, 9))),
+);
+installationsSuite('PostgresStore', () => new PostgresStore({ url, schema, table: 'listed' }), {
+  linkFault: {
+    targetHost: target.hostname,
+    targetPort,
+    createStore: (address) =>
+      new PostgresStore({
+        url: urlThrough(address),
+        schema,
+        table: 'listed',
+        connectTimeout: 500,
+        commandTimeout: 1000,
+      }),
+  },
+});
+installationsSuite(
+  'cachedStore(encryptedStore(PostgresStore))',
+  () => cachedStore(encryptedStore(new PostgresStore({ url, schema, table: 'encrypted' }), Buffer.alloc(32, 9))),
+  { count: 2000 },
 );
 linkFaultSuite('PostgresStore', {
   targetHost: target.hostname,

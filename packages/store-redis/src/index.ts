@@ -95,6 +95,8 @@ export interface RedisStoreOptions {
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 const DEFAULT_PREFIX = 'connect-jwt:installation:';
+/** Keys asked per SCAN call of installations(). */
+const PAGE_SIZE = 500;
 const KNOWN_OPTIONS = {
   url: true,
   cluster: true,
@@ -139,6 +141,14 @@ interface OwnedClient {
   connect(): Promise<unknown>;
   close(): Promise<unknown>;
   destroy(): void;
+}
+
+/** A client that can SCAN: a single server's, or one master's of a cluster. */
+interface Scanner {
+  scan(
+    cursor: string,
+    options: { MATCH: string; COUNT: number; TYPE: string },
+  ): Promise<{ cursor: string | number; keys: readonly string[] }>;
 }
 
 type Connection = { kind: 'server'; address: string } | { kind: 'cluster'; address: ClusterAddress };
@@ -313,6 +323,58 @@ export class RedisStore implements SecretStore {
     }
     const connection = source.duplicate({ socket: { ...source.options?.socket, reconnectStrategy: false } });
     return connection as FeedConnection;
+  }
+
+  /**
+   * SCAN over `<prefix>*` (strings only; on a cluster, on every master), a page of a few hundred
+   * keys at a time, each record then read by its key. SCAN may return a key twice (when Redis
+   * resizes its table meanwhile): the keys already listed are remembered for the run, so none is
+   * listed twice (keys only, never records). A slot that moves between masters during the run
+   * may be missed: run again after a resharding.
+   */
+  async *installations(): AsyncIterable<Installation> {
+    const match = `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    const listed = new Set<string>();
+    const nodes =
+      this.#kind === 'server'
+        ? [undefined]
+        : await this.#command('list the installations', async () => [...(this.#client as ClusterClient).masters]);
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const page = await this.#command('list the installations', async () => {
+          const scanner = (
+            node === undefined ? this.#client : await (this.#client as ClusterClient).nodeClient(node)
+          ) as Partial<Scanner>;
+          if (typeof scanner.scan !== 'function') throw new TypeError('RedisStore: the client has no scan()');
+          return scanner.scan(cursor, { MATCH: match, COUNT: PAGE_SIZE, TYPE: 'string' });
+        });
+        cursor = String(page.cursor);
+        const keys = page.keys.map(String).filter((key) => this.#isRecordKey(key) && !listed.has(key));
+        const values = await Promise.all(
+          keys.map((key) => this.#command('read the installation', () => this.#client.get(key))),
+        );
+        for (const [index, key] of keys.entries()) {
+          listed.add(key);
+          const json = values[index];
+          // Deleted between the SCAN and the GET.
+          if (json === null || json === undefined) continue;
+          let installation: Installation;
+          try {
+            installation = JSON.parse(String(json)) as Installation;
+          } catch (cause) {
+            throw new StoreUnavailableError('a stored installation is not valid JSON', { cause });
+          }
+          yield { ...installation, clientKey: key.slice(this.prefix.length) };
+        }
+      } while (cursor !== '0');
+    }
+  }
+
+  /** An installation's key: not the installationId index, nor a remembered value. */
+  #isRecordKey(key: string): boolean {
+    const rest = key.slice(this.prefix.length);
+    return key.startsWith(this.prefix) && !rest.startsWith('\0') && !rest.startsWith('by-installation-id:');
   }
 
   #indexKey(installationId: string): string {

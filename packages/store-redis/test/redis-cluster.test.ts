@@ -3,6 +3,7 @@ import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt
 import { RedisStore } from '@connect-jwt/store-redis';
 import {
   changeFeedSuite,
+  installationsSuite,
   linkFaultSuite,
   sampleInstallation,
   storeSuite,
@@ -91,6 +92,8 @@ changeFeedSuite('RedisStore (a createCluster() client passed in)', async () => {
     },
   });
 });
+// 10,000 keys land on every master: each must be scanned.
+installationsSuite('RedisStore (cluster)', () => new RedisStore({ url, prefix: `${prefix}listed:` }));
 linkFaultSuite('RedisStore (cluster)', {
   targetHost: first.host,
   targetPort: first.port,

@@ -4,6 +4,7 @@ import { RedisStore } from '@connect-jwt/store-redis';
 import {
   changeFeedSuite,
   closedPort,
+  installationsSuite,
   linkFaultSuite,
   sampleInstallation,
   storeSuite,
@@ -64,6 +65,24 @@ changeFeedSuite('RedisStore (a client passed in lends the feed its options)', as
     },
   });
 });
+installationsSuite('RedisStore', () => new RedisStore({ url, prefix: `${prefix}listed:` }), {
+  linkFault: {
+    targetHost: target.hostname,
+    targetPort: Number(target.port || 6379),
+    createStore: (address) =>
+      new RedisStore({
+        url: `redis://${address}`,
+        connectTimeout: 500,
+        commandTimeout: 1000,
+        prefix: `${prefix}listed:`,
+      }),
+  },
+});
+installationsSuite(
+  'cachedStore(encryptedStore(RedisStore))',
+  () => cachedStore(encryptedStore(new RedisStore({ url, prefix: `${prefix}enc:` }), Buffer.alloc(32, 7))),
+  { count: 2000 },
+);
 linkFaultSuite('RedisStore', {
   targetHost: target.hostname,
   targetPort: Number(target.port || 6379),

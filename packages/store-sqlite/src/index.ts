@@ -37,6 +37,8 @@ const OPTIONS = {
   fromString: 'filename',
   known: { filename: true, client: true, table: true, busyTimeout: true, pollInterval: true },
 } as const;
+/** Rows per page of installations(). */
+const PAGE_SIZE = 500;
 // The same expression in the index and the query, so SQLite uses the index.
 const INSTALLATION_ID = "(CASE WHEN json_valid(installation) THEN json_extract(installation, '$.installationId') END)";
 
@@ -45,6 +47,8 @@ interface Statements {
   byInstallationId: Database.Statement<[string, string, string], { installation: string }>;
   upsert: Database.Statement<[string, string, number]>;
   delete: Database.Statement<[string]>;
+  firstPage: Database.Statement<[], { client_key: string; installation: string }>;
+  nextPage: Database.Statement<[string], { client_key: string; installation: string }>;
   remember: Database.Statement<[string, string, number, number], { value: string }>;
   remembered: Database.Statement<[string, number], { value: string }>;
   replaceRemembered: Database.Statement<[string, string, number]>;
@@ -122,6 +126,22 @@ export class SqliteStore implements SecretStore {
     assertInstallation(installation);
     const json = JSON.stringify(installation);
     this.#run('write', (statements) => statements.upsert.run(installation.clientKey, json, Date.now()));
+  }
+
+  /**
+   * Keyset pages in `client_key` order (never OFFSET): a row written or deleted meanwhile can
+   * neither repeat another nor hide it, and no read holds the file between pages.
+   */
+  async *installations(): AsyncIterable<Installation> {
+    let after: string | undefined;
+    for (;;) {
+      const rows = this.#run('read', (statements) =>
+        after === undefined ? statements.firstPage.all() : statements.nextPage.all(after),
+      );
+      for (const row of rows) yield { ...parseRecord(row.installation), clientKey: row.client_key };
+      if (rows.length < PAGE_SIZE) return;
+      after = rows[rows.length - 1]?.client_key;
+    }
   }
 
   async delete(clientKey: string): Promise<void> {
@@ -304,6 +324,12 @@ export class SqliteStore implements SecretStore {
          ON CONFLICT (client_key) DO UPDATE SET installation = excluded.installation, updated_at = excluded.updated_at`,
       ),
       delete: database.prepare(`DELETE FROM ${table} WHERE client_key = ?`),
+      firstPage: database.prepare(
+        `SELECT client_key, installation FROM ${table} ORDER BY client_key LIMIT ${PAGE_SIZE}`,
+      ),
+      nextPage: database.prepare(
+        `SELECT client_key, installation FROM ${table} WHERE client_key > ? ORDER BY client_key LIMIT ${PAGE_SIZE}`,
+      ),
       remember: database.prepare(
         `INSERT INTO ${remembered} AS r (key, value, expires_at) VALUES (?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJwt, encryptedStore, SecretDecryptionError, verifyRequest } from '@connect-jwt/core';
 import { SqliteStore } from '@connect-jwt/store-sqlite';
-import { changeFeedSuite, sampleInstallation, storeSuite } from '@connect-jwt/store-test-suite';
+import { changeFeedSuite, installationsSuite, sampleInstallation, storeSuite } from '@connect-jwt/store-test-suite';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -16,6 +16,7 @@ storeSuite('SqliteStore (file)', () => new SqliteStore(file));
 storeSuite('SqliteStore (:memory:)', () => new SqliteStore(':memory:'), { sharedStorage: false });
 // Two instances on one real file: two connections, as two processes would have.
 changeFeedSuite('SqliteStore (file)', () => new SqliteStore(join(directory, 'feed.sqlite')));
+installationsSuite('SqliteStore (file)', () => new SqliteStore(join(directory, 'listed.sqlite')));
 
 describe('SqliteStore', () => {
   it('persists across a close and a reopen of the file, in WAL mode', async () => {
