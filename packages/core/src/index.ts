@@ -41,6 +41,8 @@ export { getDefaultStore, setDefaultStore } from './store/default.js';
 export type { EncryptedStoreOptions, EncryptionKey } from './store/encrypted.js';
 export { encryptedStore, SecretDecryptionError } from './store/encrypted.js';
 export { MemoryStore } from './store/memory.js';
+export type { ReencryptOptions, ReencryptReport } from './store/reencrypt.js';
+export { reencryptStore } from './store/reencrypt.js';
 export type { Installation, SecretStore, StoreChange, StoreChangeListener } from './store/types.js';
 export type { CreateJwtOptions, JWTPayload } from './token/create.js';
 export { createJwt, encode } from './token/create.js';

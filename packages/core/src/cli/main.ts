@@ -36,6 +36,7 @@ export const USAGE = `usage: connect-jwt <command> [options]
                                                      why (expected vs got aud, iss, environment, time)
 
 Moving from atlassian-connect-express: npx @connect-jwt/ace-import --from ACE_STORE --to STORE
+Re-encrypting the store under a new key: npx @connect-jwt/store-url re-encrypt --store STORE
 
 The secret may also come from the CONNECT_JWT_SECRET environment variable.
 `;
@@ -256,6 +257,13 @@ export async function main(argv: string[], given: CliIo): Promise<number> {
     stderr: (text) => given.stderr(escapeControlsKeepingLines(text)),
   };
   try {
+    if (argv[0] === 're-encrypt') {
+      // Where store URLs are opened (core loads no store package), named here for those who look.
+      io.stderr(
+        'connect-jwt: re-encrypt is the bin of @connect-jwt/store-url: npx @connect-jwt/store-url re-encrypt --help\n',
+      );
+      return 2;
+    }
     if (argv[0] === 'import-ace') {
       // Its own package's bin (it carries the database drivers core does not), named here for those
       // who look for it in core's CLI.

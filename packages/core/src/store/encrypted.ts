@@ -323,24 +323,23 @@ function named(clientKey: unknown): string {
 }
 
 /** The current key, then the previous ones; a previous key equal to the current one is a mistake. */
-export function encryptionKeys(key: unknown, previousKeys: unknown): Buffer[] {
-  const keys = [parseKey(key, 'key')];
+export function encryptionKeys(key: unknown, previousKeys: unknown, where = 'encryptedStore'): Buffer[] {
+  const keys = [parseKey(key, 'key', where)];
   if (previousKeys === undefined) return keys;
-  if (!Array.isArray(previousKeys))
-    throw new TypeError('encryptedStore: options.previousKeys must be an array of keys');
+  if (!Array.isArray(previousKeys)) throw new TypeError(`${where}: options.previousKeys must be an array of keys`);
   for (const [index, previous] of previousKeys.entries()) {
-    const bytes = parseKey(previous, `options.previousKeys[${index}]`);
+    const bytes = parseKey(previous, `options.previousKeys[${index}]`, where);
     // Said by position only: the message must not carry the key.
     const same = keys.findIndex((known) => known.equals(bytes));
-    if (same === 0) throw new TypeError(`encryptedStore: options.previousKeys[${index}] is the current key`);
+    if (same === 0) throw new TypeError(`${where}: options.previousKeys[${index}] is the current key`);
     if (same > 0)
-      throw new TypeError(`encryptedStore: options.previousKeys[${index}] repeats options.previousKeys[${same - 1}]`);
+      throw new TypeError(`${where}: options.previousKeys[${index}] repeats options.previousKeys[${same - 1}]`);
     keys.push(bytes);
   }
   return keys;
 }
 
-function parseKey(key: unknown, name: string): Buffer {
+function parseKey(key: unknown, name: string, where: string): Buffer {
   let bytes: Buffer | undefined;
   if (key instanceof KeyObject) {
     if (key.type === 'secret') bytes = key.export();
@@ -352,7 +351,7 @@ function parseKey(key: unknown, name: string): Buffer {
   }
   if (bytes === undefined || bytes.length !== KEY_BYTES) {
     throw new TypeError(
-      `encryptedStore: ${name} must be 32 bytes: a Buffer, a secret KeyObject, 64 hex characters (openssl rand -hex 32) or 44 base64 ones (openssl rand -base64 32)`,
+      `${where}: ${name} must be 32 bytes: a Buffer, a secret KeyObject, 64 hex characters (openssl rand -hex 32) or 44 base64 ones (openssl rand -base64 32)`,
     );
   }
   return bytes;
