@@ -20,6 +20,7 @@ const CHECKED_SNIPPETS = [
   'koa',
   'fastify',
   'stores',
+  'key-rotation',
   'shutdown',
   'lifecycle-enabled',
   'testing',
