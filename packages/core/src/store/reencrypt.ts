@@ -51,7 +51,7 @@ export async function reencryptStore(
     report.listed++;
     let opened: { installation: Installation; keyIndex: number };
     try {
-      opened = encrypted.open(row, row.clientKey);
+      opened = encrypted.openRecord(row, row.clientKey);
     } catch (error) {
       if (!(error instanceof SecretDecryptionError)) throw error;
       report.unreadable.push(row.clientKey);
