@@ -337,6 +337,16 @@ describe('encryptedStore with previousKeys (rotating the key)', () => {
     expect(() => encryptedStore(backend, newKey, { previousKeys: [] })).not.toThrow();
   });
 
+  it('recalls a value remembered under a previous key, and remembers under the current one', async () => {
+    const backend = new MemoryStore();
+    await encryptedStore(backend, oldKey).remember?.('token:x', 'system-token', 60_000);
+    const rotated = encryptedStore(backend, newKey, { previousKeys: [oldKey] });
+    expect(await rotated.recall?.('token:x')).toBe('system-token');
+    await rotated.remember?.('token:y', 'newer-token', 60_000);
+    expect(await encryptedStore(backend, newKey).recall?.('token:y')).toBe('newer-token');
+    await expect(encryptedStore(backend, newKey).recall?.('token:x')).rejects.toBeInstanceOf(SecretDecryptionError);
+  });
+
   it('lists every installation decrypted, whichever key each is under', async () => {
     const backend = new MemoryStore();
     await encryptedStore(backend, oldKey).set(record('a', 'secret-a'));
