@@ -13,9 +13,10 @@ import {
 } from './types.js';
 
 /**
- * A stored shared secret could not be decrypted: the store was opened with another key than the
- * one the record was written with, or the record was altered. A 503 like any store failure (the
- * request may be fine, the server is misconfigured), and never a secret silently taken as valid.
+ * A stored shared secret could not be decrypted: the record was written under a key that is
+ * neither the store's key nor one of its `previousKeys`, or it was altered. A 503 like any store
+ * failure (the request may be fine, the server is misconfigured), and never a secret silently
+ * taken as valid. The message names the installation's clientKey, never a key.
  */
 export class SecretDecryptionError extends StoreUnavailableError {}
 
