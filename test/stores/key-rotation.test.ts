@@ -1,5 +1,5 @@
 // The README's "Rotating the encryption key", step by step, on each real backend: instances on
-// different steps of the rollout share one store, and `connect-jwt re-encrypt` (a real process)
+// different steps of the rollout share one store, and `connect-jwt-store re-encrypt` (a real process)
 // rewrites the rows while an instance keeps serving requests.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +26,7 @@ import { createClient, DATABASE_URL, pg, REDIS_URL } from './helpers/addon-proce
 
 const OLD = randomBytes(32).toString('hex');
 const NEW = randomBytes(32).toString('base64');
-const cli = fileURLToPath(new URL('../../packages/core/src/cli.ts', import.meta.url));
+const bin = fileURLToPath(new URL('../../packages/store-url/src/bin.ts', import.meta.url));
 const testsDir = fileURLToPath(new URL('../', import.meta.url));
 const fixtureTsconfig = fileURLToPath(new URL('./fixtures/tsconfig.json', import.meta.url));
 const TEST_TIMEOUT = 120_000;
@@ -132,11 +132,11 @@ function install(label: string, i: number, secret = `shared-secret-${label}-${i}
   return { clientKey: `${label}-${i}`, sharedSecret: secret, baseUrl: 'https://rotation.atlassian.net' };
 }
 
-/** `connect-jwt re-encrypt` as an operator runs it: a separate process, keys in its environment. */
+/** `connect-jwt-store re-encrypt` (@connect-jwt/store-url's bin) as an operator runs it: a separate process, keys in its environment. */
 function reencrypt(backend: Backend, ...extra: string[]) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', cli, 're-encrypt', '--store', backend.url, '--previous-key-env', 'OLD_SECRET_KEY', ...extra],
+    ['--import', 'tsx', bin, 're-encrypt', '--store', backend.url, '--previous-key-env', 'OLD_SECRET_KEY', ...extra],
     {
       cwd: testsDir,
       env: { ...process.env, SECRET_KEY: NEW, OLD_SECRET_KEY: OLD, TSX_TSCONFIG_PATH: fixtureTsconfig },
