@@ -258,6 +258,15 @@ describe('connect-jwt (the bin)', () => {
     expect((await cli(['help'])).stdout).toContain('npx @connect-jwt/ace-import --from ACE_STORE --to STORE');
   });
 
+  it('points re-encrypt to the bin of @connect-jwt/store-url, loading nothing', async () => {
+    const result = await cli(['re-encrypt', '--store', 'sqlite:ours.db']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'connect-jwt: re-encrypt is the bin of @connect-jwt/store-url: npx @connect-jwt/store-url re-encrypt --help\n',
+    );
+    expect((await cli(['help'])).stdout).toContain('npx @connect-jwt/store-url re-encrypt --store STORE');
+  });
+
   it('runs as a process and sets the exit code', () => {
     const entry = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
     const ok = spawnSync(process.execPath, ['--import', 'tsx', entry, 'qsh', '--method', 'GET', '--url', '/x'], {
