@@ -13,6 +13,11 @@ alias.push({
   find: /^@connect-jwt\/core\/adapter$/,
   replacement: fileURLToPath(new URL('./packages/core/src/http/index.ts', import.meta.url)),
 });
+// Every error class, a subpath export.
+alias.push({
+  find: /^@connect-jwt\/core\/errors$/,
+  replacement: fileURLToPath(new URL('./packages/core/src/errors.ts', import.meta.url)),
+});
 // Core's store kit, the subpath every store is built from.
 alias.push({
   find: /^@connect-jwt\/core\/store-kit$/,

@@ -14,10 +14,10 @@ import {
   type EncryptionKey,
   encryptedStore,
   type Installation,
-  SecretDecryptionError,
   type SecretStore,
   verifyRequest,
 } from '@connect-jwt/core';
+import { SecretDecryptionError } from '@connect-jwt/core/errors';
 import { PostgresStore } from '@connect-jwt/store-postgres';
 import { RedisStore } from '@connect-jwt/store-redis';
 import { SqliteStore } from '@connect-jwt/store-sqlite';

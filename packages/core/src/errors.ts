@@ -105,6 +105,14 @@ export class StoreUnavailableError extends ConnectJwtError {
 }
 
 /**
+ * A stored shared secret could not be decrypted: the record was written under a key that is
+ * neither the store's key nor one of its `previousKeys`, or it was altered. A 503 like any store
+ * failure (the request may be fine, the server is misconfigured), and never a secret silently
+ * taken as valid. The message names the installation's clientKey, never a key.
+ */
+export class SecretDecryptionError extends StoreUnavailableError {}
+
+/**
  * The request's licence says the app is not licensed for this site (`lic=none`, or a Forge
  * `app.license` that is not active): `requireLicense()` refuses it. 402, since the answer is
  * "pay for the app", not "who are you".

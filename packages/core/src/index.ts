@@ -2,7 +2,23 @@
 // (`@connect-jwt/core/adapter`) and the store kit (`@connect-jwt/core/store-kit`).
 export type { ConnectDescriptor, ConnectDescriptorOptions } from './descriptor/connect-descriptor.js';
 export { connectDescriptor } from './descriptor/connect-descriptor.js';
-export * from './errors.js';
+// The failures DESIGN.md names, for `instanceof`; every error class (these and the newer ones) is in
+// the `@connect-jwt/core/errors` subpath, and every error carries its stable `code` to test instead.
+export {
+  ConnectJwtError,
+  InvalidAudienceError,
+  InvalidInstallError,
+  InvalidIssuerError,
+  InvalidSignatureError,
+  isConnectJwtError,
+  MalformedTokenError,
+  MissingTokenError,
+  QshMismatchError,
+  StoreUnavailableError,
+  TokenExpiredError,
+  TokenNotYetValidError,
+  UnsupportedAlgorithmError,
+} from './errors.js';
 export type { ForgeFetchInit } from './forge/fetch.js';
 export { forgeFetch } from './forge/fetch.js';
 export type {
@@ -22,8 +38,8 @@ export type { LifecycleOptions } from './lifecycle/options.js';
 export type { RetryEvent, RetryOptions } from './outbound/retry.js';
 export type { ProductFetchOptions, SignRequestOptions } from './outbound/sign.js';
 export { productFetch, signRequest } from './outbound/sign.js';
-export type { UserAccessTokenOptions } from './outbound/user-token.js';
-export { getUserAccessToken, UserAccessToken } from './outbound/user-token.js';
+export type { UserAccessToken, UserAccessTokenOptions } from './outbound/user-token.js';
+export { getUserAccessToken } from './outbound/user-token.js';
 export type { CanonicalRequestOptions, FormBody, FormParamsPolicy } from './qsh/canonical.js';
 export { canonicalRequest } from './qsh/canonical.js';
 export { computeQsh } from './qsh/hash.js';
@@ -39,7 +55,7 @@ export type { CachedStore, CachedStoreOptions, FeedStatus } from './store/cached
 export { cachedStore } from './store/cached.js';
 export { getDefaultStore, setDefaultStore } from './store/default.js';
 export type { EncryptedStoreOptions, EncryptionKey } from './store/encrypted.js';
-export { encryptedStore, SecretDecryptionError } from './store/encrypted.js';
+export { encryptedStore } from './store/encrypted.js';
 export { MemoryStore } from './store/memory.js';
 export type { ReencryptOptions, ReencryptReport } from './store/reencrypt.js';
 export { reencryptStore } from './store/reencrypt.js';

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cachedStore, encryptedStore, SecretDecryptionError, StoreUnavailableError } from '@connect-jwt/core';
+import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
+import { SecretDecryptionError } from '@connect-jwt/core/errors';
 import { RedisStore } from '@connect-jwt/store-redis';
 import {
   changeFeedSuite,

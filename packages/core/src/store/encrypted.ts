@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, KeyObject, randomBytes } from 'node:crypto';
-import { StoreUnavailableError } from '../errors.js';
+import { SecretDecryptionError, StoreUnavailableError } from '../errors.js';
 import { bareInstallationId, sameInstallation } from '../forge/ari.js';
 import { callStore, isSecretStore, storeFailure } from './contract.js';
 import { rememberOnceIn } from './remember.js';
@@ -11,14 +11,6 @@ import {
   type SecretStore,
   type StoreChangeListener,
 } from './types.js';
-
-/**
- * A stored shared secret could not be decrypted: the record was written under a key that is
- * neither the store's key nor one of its `previousKeys`, or it was altered. A 503 like any store
- * failure (the request may be fine, the server is misconfigured), and never a secret silently
- * taken as valid. The message names the installation's clientKey, never a key.
- */
-export class SecretDecryptionError extends StoreUnavailableError {}
 
 /**
  * `enc:v1:` / `enc:v2:` + base64url(iv ‖ ciphertext ‖ tag). v1 authenticates the clientKey; v2, used

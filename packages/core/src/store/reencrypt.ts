@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
+import { SecretDecryptionError } from '../errors.js';
 import { callStore, isSecretStore } from './contract.js';
-import { EncryptedStore, type EncryptionKey, encryptionKeys, SecretDecryptionError } from './encrypted.js';
+import { EncryptedStore, type EncryptionKey, encryptionKeys } from './encrypted.js';
 import type { Installation, SecretStore } from './types.js';
 
 export interface ReencryptOptions {

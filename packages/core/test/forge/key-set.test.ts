@@ -1,8 +1,9 @@
 import { createFakeForge, type FakeForge } from '@connect-jwt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { KeysUnavailableError } from '../../src/errors.js';
 import { ForgeKeySet } from '../../src/forge/key-set.js';
 import { toErrorResponse } from '../../src/http/index.js';
-import { KeysUnavailableError, StoreUnavailableError, verifyForgeInvocation } from '../../src/index.js';
+import { StoreUnavailableError, verifyForgeInvocation } from '../../src/index.js';
 
 const fakes: FakeForge[] = [];
 async function fake(): Promise<FakeForge> {

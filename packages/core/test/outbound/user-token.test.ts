@@ -2,15 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import {
-  encode,
-  getUserAccessToken,
-  type Installation,
-  productFetch,
-  UserTokenError,
-  UserTokenUnavailableError,
-} from '@connect-jwt/core';
+import { encode, getUserAccessToken, type Installation, productFetch } from '@connect-jwt/core';
 import { toErrorResponse } from '@connect-jwt/core/adapter';
+import { UserTokenError, UserTokenUnavailableError } from '@connect-jwt/core/errors';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { APP_KEY, type InstalledProduct, installedProduct } from '../support/installed-product.js';
 

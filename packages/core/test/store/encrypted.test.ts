@@ -4,11 +4,11 @@ import {
   encryptedStore,
   type Installation,
   MemoryStore,
-  SecretDecryptionError,
   type SecretStore,
   StoreUnavailableError,
   verifyRequest,
 } from '@connect-jwt/core';
+import { SecretDecryptionError } from '@connect-jwt/core/errors';
 import { installationsSuite, storeSuite } from '@connect-jwt/store-test-suite';
 import { describe, expect, it } from 'vitest';
 

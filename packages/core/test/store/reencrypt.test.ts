@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  encryptedStore,
-  type Installation,
-  MemoryStore,
-  reencryptStore,
-  SecretDecryptionError,
-  type SecretStore,
-} from '@connect-jwt/core';
+import { encryptedStore, type Installation, MemoryStore, reencryptStore, type SecretStore } from '@connect-jwt/core';
+import { SecretDecryptionError } from '@connect-jwt/core/errors';
 import { describe, expect, it } from 'vitest';
 
 const oldKey = randomBytes(32);
