@@ -369,6 +369,10 @@ describe('into a store named by its URL: ?schema=&table=, ?table=, ?prefix=', ()
       const result = await cli(['--from', `sqlite:${file}`, '--to', to]);
       expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(`--to: ${message}`) });
     }
+    // ACE's store has no such names: its table is --table's.
+    const from = await cli(['--from', `sqlite:${file}?table=AddonSettings`, '--to', `sqlite:${join(dir, 'y.sqlite')}`]);
+    expect(from).toMatchObject({ code: 2, stderr: expect.stringContaining('--from: ?table= names where') });
+    expect((await cli(['--help'])).stdout).toContain('?schema=&table= (postgres)');
   });
 });
 
