@@ -11,7 +11,9 @@ import { createJwt, encryptedStore, type SecretStore } from '@connect-jwt/core';
 import { atlassianJwt as expressJwt } from '@connect-jwt/express';
 import { atlassianJwt as fastifyJwt } from '@connect-jwt/fastify';
 import { atlassianJwt as koaJwt } from '@connect-jwt/koa';
+import { PostgresStore } from '@connect-jwt/store-postgres';
 import { RedisStore } from '@connect-jwt/store-redis';
+import { SqliteStore } from '@connect-jwt/store-sqlite';
 import { closedPort } from '@connect-jwt/store-test-suite';
 import { storeFromUrl } from '@connect-jwt/store-url';
 import express from 'express';
@@ -278,6 +280,99 @@ describe.each(routes)('$name', (route) => {
     for (const output of outputs) {
       for (const secret of [...sites.secrets, ENCRYPTION_KEY]) expect(output).not.toContain(secret);
     }
+  });
+});
+
+// An app that keeps installations in a schema, table or key prefix of its own: `--to` names them
+// with the store URL's own query parameters, and the app's store, built from options, reads them.
+describe('into a store named by its URL: ?schema=&table=, ?table=, ?prefix=', () => {
+  const unique = randomBytes(4).toString('hex');
+
+  async function importAndReadBack(source: AceStore, from: string, to: string, read: SecretStore) {
+    const sites = await writeAceSites(source, `named-${unique}`);
+    await source.close();
+    cleanUps.push(() => read.close?.());
+    const result = await cli(['--from', from, '--to', to]);
+    expect(result.code, result.all).toBe(0);
+    expect(result.stdout).toContain('imported 3, unchanged 0, skipped 4 (4 invalid)');
+    const [jira, confluence, linked] = sites.valid as [
+      Record<string, unknown>,
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
+    expect(await read.get(jira.clientKey as string)).toEqual(expectedInstallation(jira));
+    expect(await read.get(confluence.clientKey as string)).toEqual(expectedInstallation(confluence));
+    expect(await read.get(linked.clientKey as string)).toEqual(
+      expectedInstallation(linked, sites.linkedOnly.installationId),
+    );
+    expect(await read.getByInstallationId?.(sites.linkedOnly.installationId)).toMatchObject({
+      clientKey: linked.clientKey,
+    });
+    return sites;
+  }
+
+  it("PostgreSQL: a schema of the app's, beside ACE's table in the same database, even under its name", async () => {
+    const database = await temporaryDatabase();
+    cleanUps.push(() => database.drop());
+    const schema = `app_${unique}`;
+    // ACE's own table name in another schema: a different table, so it is no reason to refuse.
+    const table = 'AddonSettings';
+    const ace = await acePostgresStore(database.url);
+    const to = `${database.url}?schema=${schema}&table=${table}`;
+    const read = new PostgresStore({ url: database.url, schema, table });
+    const sites = await importAndReadBack(ace, database.url, to, read);
+    const defaults = new PostgresStore(database.url);
+    cleanUps.push(() => defaults.close());
+    expect(await defaults.get(sites.valid[0]?.clientKey as string)).toBeUndefined();
+    // In `public` (named, or by default) it is ACE's table: refused before anything is read.
+    for (const same of [`${database.url}?table=${table}`, `${database.url}?schema=public&table=${table}`]) {
+      const refused = await cli(['--from', database.url, '--to', same]);
+      expect(refused).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining(`public.${table} in the --to database`),
+      });
+    }
+  });
+
+  it("Redis: a key prefix of the app's, read back by a RedisStore with that prefix", async () => {
+    cleanUps.push(() => removeRedisKeys(REDIS_DB_URL));
+    const file = join(dir, `named-${unique}-ace.sqlite`);
+    const prefix = `app-${unique}:`;
+    const read = new RedisStore({ url: REDIS_DB_URL, prefix });
+    const sites = await importAndReadBack(
+      await aceSqliteStore(file),
+      `sqlite:${file}`,
+      `${REDIS_DB_URL}?prefix=${encodeURIComponent(prefix)}`,
+      read,
+    );
+    const defaults = new RedisStore(REDIS_DB_URL);
+    cleanUps.push(() => defaults.close());
+    expect(await defaults.get(sites.valid[0]?.clientKey as string)).toBeUndefined();
+  });
+
+  it("SQLite: a table of the app's in ACE's own file; ACE's table itself is refused", async () => {
+    const file = join(dir, `named-${unique}-one.sqlite`);
+    const table = `app_${unique}`;
+    const read = new SqliteStore({ filename: file, table });
+    await importAndReadBack(await aceSqliteStore(file), `sqlite:${file}`, `sqlite:${file}?table=${table}`, read);
+    const refused = await cli(['--from', `sqlite:${file}`, '--to', `sqlite:${file}?table=AddonSettings`]);
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('AddonSettings in the --to database') });
+  });
+
+  it('refuses a parameter the target store does not take, naming the ones it does', async () => {
+    const file = join(dir, 'ace.sqlite');
+    for (const [to, message] of [
+      [`${REDIS_DB_URL}?table=t`, 'a redis store URL takes ?prefix= only, not ?table='],
+      [`sqlite:${join(dir, 'x.sqlite')}?schema=s`, 'a sqlite store URL takes ?table= only, not ?schema='],
+      ['postgres://127.0.0.1/app?table=no-dashes', '?table= must be an SQL identifier'],
+    ] as const) {
+      const result = await cli(['--from', `sqlite:${file}`, '--to', to]);
+      expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(`--to: ${message}`) });
+    }
+    // ACE's store has no such names: its table is --table's.
+    const from = await cli(['--from', `sqlite:${file}?table=AddonSettings`, '--to', `sqlite:${join(dir, 'y.sqlite')}`]);
+    expect(from).toMatchObject({ code: 2, stderr: expect.stringContaining('--from: ?table= names where') });
+    expect((await cli(['--help'])).stdout).toContain('?schema=&table= (postgres)');
   });
 });
 

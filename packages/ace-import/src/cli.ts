@@ -13,7 +13,9 @@ export interface ImportAceIo {
 export const IMPORT_ACE_USAGE = `usage: npx @connect-jwt/ace-import --from <ACE store> --to <connect-jwt store> [options]
 
   --from URL             ACE's store: sqlite:<path>, postgres://… or redis://… (never written to)
-  --to URL               where connect-jwt keeps installations: sqlite:<path>, postgres://… or redis://…
+  --to URL               where connect-jwt keeps installations: sqlite:<path>, postgres://… or redis://…,
+                         with the store's own ?table= (sqlite), ?schema=&table= (postgres) or
+                         ?prefix= (redis), e.g. postgres://db/app?schema=addon&table=installations
   --table NAME           ACE's store.table setting (sqlite and postgres sources); default AddonSetting
   --dry-run              report what would happen, write nothing
   --overwrite            replace target records that differ (default: keep them, list each conflict)

@@ -17,7 +17,10 @@ import { writePlan } from './write.js';
 export interface ImportAceOptions {
   /** The ACE store: `sqlite:<path>`, `postgres://…` or `redis://…`. */
   from: string;
-  /** The connect-jwt store: `sqlite:<path>`, `postgres://…` or `redis://…`. */
+  /**
+   * The connect-jwt store: `sqlite:<path>`, `postgres://…` or `redis://…`, with the store's own
+   * `?table=` (SQLite), `?schema=&table=` (PostgreSQL) or `?prefix=` (Redis), as storeFromUrl reads them.
+   */
   to: string;
   /** ACE's `store.table` setting, for sequelize (SQLite, PostgreSQL) sources. */
   table?: string | undefined;
@@ -46,8 +49,9 @@ export class ImportTargetError extends StoreUnavailableError {
   override readonly code = 'ERR_STORE_UNAVAILABLE';
 }
 
-// The table a store opened from a URL keeps installations in (SqliteStore's and PostgresStore's default).
-const TARGET_TABLE = 'connect_jwt_installations';
+// Where a store keeps installations unless its URL says otherwise (`?schema=`, `?table=`).
+const DEFAULT_SCHEMA = 'public';
+const DEFAULT_TABLE = 'connect_jwt_installations';
 
 /** The database a URL names: the file, or host, port and database name (pg's defaults filled in). */
 function databaseOf(location: StoreLocation): string {
@@ -60,17 +64,25 @@ function databaseOf(location: StoreLocation): string {
 }
 
 /**
- * Whether ACE's records and ours would be the same table. One database for both is the common
- * in-place switch and fine: ACE's table (AddonSettings) is not ours, and ACE's Redis keys
- * (`<clientKey>:clientInfo`) never meet RedisStore's (`connect-jwt:installation:…`). Only a
- * `--table` naming our own table in the same database reads what the import writes.
+ * The table the import would write to, when it is the one ACE's records are read from. One
+ * database for both is the common in-place switch and fine: ACE's table (AddonSettings) is not
+ * ours. ACE reads its table by bare name, which PostgreSQL finds in the user's own schema or
+ * `public` (the default search_path); only our table of that name in such a schema is ACE's.
+ * Redis is never refused: ACE's keys (`<clientKey>:clientInfo`, `installation:<id>;`) have
+ * shapes that RedisStore's (`<prefix><clientKey>`, `<prefix>by-installation-id:<id>`) take
+ * only for clientKeys no product issues, whatever the prefix.
  */
-function sameTable(options: ImportAceOptions): boolean {
+function sameTable(options: ImportAceOptions): string | undefined {
   const source = parseStoreUrl(options.from, '--from');
   const target = parseStoreUrl(options.to, '--to');
-  if (source.backend !== target.backend || source.backend === 'redis') return false;
-  if (databaseOf(source) !== databaseOf(target)) return false;
-  return tableCandidates(options.table).includes(TARGET_TABLE);
+  if (source.backend === 'redis' || target.backend !== source.backend) return undefined;
+  if (databaseOf(source) !== databaseOf(target)) return undefined;
+  const table = target.table ?? DEFAULT_TABLE;
+  if (!tableCandidates(options.table).includes(table)) return undefined;
+  if (target.backend === 'sqlite') return table;
+  const schema = target.schema ?? DEFAULT_SCHEMA;
+  const user = decodeURIComponent(new URL(target.url).username);
+  return schema === DEFAULT_SCHEMA || schema === user ? `${schema}.${table}` : undefined;
 }
 
 /**
@@ -87,7 +99,7 @@ async function openStore(location: StoreLocation): Promise<SecretStore> {
         location.display,
         `writing to ${location.display}`,
       );
-      return new SqliteStore(location.filename);
+      return new SqliteStore({ filename: location.filename, table: location.table });
     }
     case 'postgres': {
       const { PostgresStore } = await importDriver(
@@ -96,7 +108,7 @@ async function openStore(location: StoreLocation): Promise<SecretStore> {
         location.display,
         `writing to ${location.display}`,
       );
-      return new PostgresStore(location.url);
+      return new PostgresStore({ url: location.url, schema: location.schema, table: location.table });
     }
     case 'redis': {
       const { RedisStore } = await importDriver(
@@ -105,7 +117,7 @@ async function openStore(location: StoreLocation): Promise<SecretStore> {
         location.display,
         `writing to ${location.display}`,
       );
-      return new RedisStore(location.url);
+      return new RedisStore({ url: location.url, prefix: location.prefix });
     }
   }
 }
@@ -124,9 +136,10 @@ async function openTarget(options: ImportAceOptions): Promise<SecretStore> {
  * read the source (never written), plan against the target, then write the planned records.
  */
 export async function importAce(options: ImportAceOptions): Promise<ImportAceReport> {
-  if (sameTable(options)) {
+  const shared = sameTable(options);
+  if (shared !== undefined) {
     throw new TypeError(
-      `--from and --table name the table connect-jwt writes to (${TARGET_TABLE} in the --to database): the ACE store is never written to`,
+      `--from and --table name the table connect-jwt writes to (${shared} in the --to database): the ACE store is never written to`,
     );
   }
   const source = openAceSource(options.from, { table: options.table, connectTimeout: options.connectTimeout });

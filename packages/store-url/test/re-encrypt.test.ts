@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encryptedStore } from '@connect-jwt/core';
+import { SqliteStore } from '@connect-jwt/store-sqlite';
 import { storeFromUrl } from '@connect-jwt/store-url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storeCommand } from '../src/re-encrypt.js';
@@ -67,6 +68,20 @@ describe('connect-jwt-store re-encrypt', () => {
     const store = encryptedStore(storeFromUrl(url), newKey);
     expect((await store.get('site-2'))?.sharedSecret).toBe('shared-secret-2');
     await store.close();
+  });
+
+  it("rewrites the table the URL names, where the app's store reads it", async () => {
+    const filename = join(dir, 'named.sqlite');
+    const url = `sqlite:${filename}?table=app_installations`;
+    const before = encryptedStore(storeFromUrl(url), oldKey);
+    await before.set({ clientKey: 'named-site', sharedSecret: 'shared-secret-n', baseUrl: 'https://x.atlassian.net' });
+    await before.close();
+    const run = await runCli(['re-encrypt', '--store', url, '--previous-key-env', 'OLD_KEY'], { env });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/listed 1, rewrote 1/);
+    const app = encryptedStore(new SqliteStore({ filename, table: 'app_installations' }), newKey);
+    expect((await app.get('named-site'))?.sharedSecret).toBe('shared-secret-n');
+    await app.close();
   });
 
   it('reads keys from files (text or 32 raw bytes)', async () => {

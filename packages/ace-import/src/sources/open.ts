@@ -14,6 +14,14 @@ export interface AceSourceOptions {
 /** The reader for an ACE store URL: `sqlite:<path>`, `postgres://…` or `redis://…`. */
 export function openAceSource(url: string, options: AceSourceOptions = {}): AceSource {
   const location = parseStoreUrl(url, '--from');
+  // Those parameters name where connect-jwt's stores write; ACE's table is --table's (a model name
+  // sequelize pluralises), and ACE's Redis keys have no prefix.
+  const named = (['schema', 'table', 'prefix'] as const).find((name) => Object.hasOwn(location, name));
+  if (named !== undefined) {
+    throw new TypeError(
+      `--from: ?${named}= names where a connect-jwt store writes, not ACE's store: pass ACE's store.table setting as --table`,
+    );
+  }
   const connectTimeout = options.connectTimeout;
   switch (location.backend) {
     case 'sqlite':
