@@ -277,7 +277,8 @@ async function validEntry(addonUrl: string, installation: Installation, n: numbe
       };
     }
     default: {
-      // connectWebhooks: handled once per identifier through the store, answered 204 (a resend too).
+      // connectWebhooks: handled once per identifier through the store, answered 204; each send of
+      // this entry is a new delivery (freshDelivery).
       const path = '/webhooks/issue-created';
       const token = await mintHostToken(identity, { method: 'POST', url: path, accountId: installation.accountId });
       return {
@@ -448,6 +449,17 @@ export interface LoadOptions {
 }
 
 /** Runs autocannon against the pool for `duration` seconds and checks every answer. */
+/**
+ * A webhook entry as a new delivery each time it is sent, as a product sends each event: replayed
+ * with one identifier, a send whose `done` mark was lost to a store outage would meet its own
+ * claim (409 until the lease ends) instead of the 204 a new event gets.
+ */
+function freshDelivery(headers: Record<string, string>, sendNumber: number): Record<string, string> {
+  const identifier = headers['X-Atlassian-Webhook-Identifier'];
+  if (identifier === undefined) return headers;
+  return { ...headers, 'X-Atlassian-Webhook-Identifier': `${identifier}-${sendNumber}` };
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const { pool } = options;
   const check = options.check ?? exactProblem;
@@ -478,7 +490,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
             ...request,
             method: entry.method,
             path: entry.path,
-            headers: entry.headers,
+            headers: freshDelivery(entry.headers, next),
             ...(entry.body !== undefined && { body: entry.body }),
           };
         },
