@@ -1,5 +1,5 @@
 import { MalformedTokenError, MissingTokenError } from '../errors.js';
-import type { ConnectRequest } from '../request/types.js';
+import type { ConnectRequest } from '../types/request.js';
 
 const BEARER = /^\s*bearer\s/i;
 const JWT_SCHEME = /^\s*jwt\s/i;

@@ -9,14 +9,14 @@ import {
 import { DEFAULT_CLOCK_TOLERANCE, nowInSeconds, validateTimeClaims } from '../lib/claims.js';
 import { parseCompactToken } from '../lib/compact-jws.js';
 import { licenseFromFit } from '../license/read.js';
-import type { ConnectRequest } from '../request/types.js';
 import { storeFailure } from '../store/contract.js';
-import type { Installation, SecretStore } from '../store/types.js';
-import { toAppAri } from './ari.js';
+import { toAppAri } from '../store/installation-id.js';
+import { FORGE_INVOCATION_ISSUER, FORGE_JWKS_URL, type ForgeAuth, type ForgeVerifyOptions } from '../types/forge.js';
+import type { ConnectRequest } from '../types/request.js';
+import type { Installation, SecretStore } from '../types/store.js';
 import { ForgeInvocation } from './auth.js';
 import { extractBearerToken } from './extract.js';
 import { type ForgeKeySet, sharedForgeKeySet } from './key-set.js';
-import { FORGE_INVOCATION_ISSUER, FORGE_JWKS_URL, type ForgeAuth, type ForgeVerifyOptions } from './types.js';
 
 export const DEFAULT_FORGE_MAX_TOKEN_LENGTH = 16384;
 const MAX_KID_LENGTH = 256;

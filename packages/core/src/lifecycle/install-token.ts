@@ -6,8 +6,8 @@ import { parseCompactToken } from '../lib/compact-jws.js';
 import { trimTrailingSlash } from '../lib/url.js';
 import { computeQsh } from '../qsh/hash.js';
 import { extractToken } from '../request/extract.js';
-import type { ConnectRequest } from '../request/types.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../request/verify.js';
+import type { ConnectRequest } from '../types/request.js';
 import type { InstallKeyProvider } from './key-provider.js';
 
 export interface InstallTokenOptions {

@@ -1,6 +1,6 @@
 import { MalformedTokenError, MissingTokenError } from '../errors.js';
 import { decodeQueryComponent } from '../lib/percent.js';
-import type { ConnectRequest } from './types.js';
+import type { ConnectRequest } from '../types/request.js';
 
 const WHITESPACE = /\s/;
 const HAS_JWT_PARAM = /[?&]jwt=/;

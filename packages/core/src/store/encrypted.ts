@@ -1,16 +1,10 @@
 import { createCipheriv, createDecipheriv, KeyObject, randomBytes } from 'node:crypto';
 import { StoreUnavailableError } from '../errors.js';
-import { bareInstallationId, sameInstallation } from '../forge/ari.js';
+import type { Installation, SecretStore, StoreChangeListener } from '../types/store.js';
+import { assertInstallation, assertRememberArguments, assertRememberKey } from './assert.js';
 import { callStore, isSecretStore, storeFailure } from './contract.js';
+import { bareInstallationId, sameInstallation } from './installation-id.js';
 import { rememberOnceIn } from './remember.js';
-import {
-  assertInstallation,
-  assertRememberArguments,
-  assertRememberKey,
-  type Installation,
-  type SecretStore,
-  type StoreChangeListener,
-} from './types.js';
 
 /**
  * A stored shared secret could not be decrypted: the record was written under a key that is

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { Installation, SecretStore } from '../types/store.js';
 import { callStore, isSecretStore } from './contract.js';
 import { EncryptedStore, type EncryptionKey, encryptionKeys, SecretDecryptionError } from './encrypted.js';
-import type { Installation, SecretStore } from './types.js';
 
 export interface ReencryptOptions {
   /** The keys rows may still be under, as `encryptedStore`'s `previousKeys`. */

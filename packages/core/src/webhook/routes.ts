@@ -1,5 +1,5 @@
 import { WebhookDeliveryError } from '../errors.js';
-import type { WebhookBody, WebhookHandler, WebhookHandlers } from './types.js';
+import type { WebhookBody, WebhookHandler, WebhookHandlers } from '../types/webhook.js';
 
 /** The events served at one path, by event name. */
 export type WebhookRoute = ReadonlyMap<string, WebhookHandler>;
