@@ -1,4 +1,4 @@
-import { resolveWithin } from '../lib/resolve-within.js';
+import { resolveWithin } from '../lib/url.js';
 import { type RetryOptions, retryPolicy, sendWithRetry } from '../outbound/retry.js';
 import type { ForgeAuth } from '../types/forge.js';
 

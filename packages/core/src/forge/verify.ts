@@ -8,6 +8,7 @@ import {
 } from '../errors.js';
 import { DEFAULT_CLOCK_TOLERANCE, nowInSeconds, validateTimeClaims } from '../lib/claims.js';
 import { parseCompactToken } from '../lib/compact-jws.js';
+import { isHttpsOrLoopback } from '../lib/url.js';
 import { licenseFromFit } from '../license/read.js';
 import { storeFailure } from '../store/contract.js';
 import { toAppAri } from '../store/installation-id.js';
@@ -20,7 +21,6 @@ import { type ForgeKeySet, sharedForgeKeySet } from './key-set.js';
 
 export const DEFAULT_FORGE_MAX_TOKEN_LENGTH = 16384;
 const MAX_KID_LENGTH = 256;
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /** Options after validation, with defaults filled in. */
 export interface ResolvedForgeOptions {
@@ -93,7 +93,7 @@ export function resolveForgeOptions(
 function isAllowedJwksUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  return isHttpsOrLoopback(url);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { resolveWithin } from '../lib/resolve-within.js';
+import { resolveWithin } from '../lib/url.js';
 import { createJwt } from '../token/create.js';
 import type { Installation, SecretStore } from '../types/store.js';
 import { isReplayableBody, type RetryOptions, type RetryPolicy, retryPolicy, sendWithRetry } from './retry.js';

@@ -1,6 +1,6 @@
 import { decodeQueryComponent, encodeRfc3986 } from '../lib/percent.js';
+import { basePathOf, requestTarget, wireRequestTarget } from '../lib/url.js';
 import type { FormParamsPolicy } from '../types/request.js';
-import { basePathOf, requestTarget, wireRequestTarget } from './request-target.js';
 
 /** A parsed form body (`application/x-www-form-urlencoded`), as body parsers produce it. */
 export type FormBody = Record<string, string | string[] | undefined>;

@@ -1,13 +1,11 @@
 import { fileURLToPath } from 'node:url';
+import { schemeOf } from '../lib/url.js';
 
 /** Where a store URL points, by backend; `display` is safe to print (no password). */
 export type StoreLocation =
   | { backend: 'sqlite'; filename: string; display: string }
   | { backend: 'postgres'; url: string; display: string }
   | { backend: 'redis'; url: string; display: string };
-
-// The scheme and whether `//` follows: the one place this package reads a scheme.
-const SCHEME = /^([a-z][a-z0-9+.-]*):(\/\/)?/i;
 
 /** `url` with its password (and any `password` query parameter) replaced by `***`. */
 export function redactUrl(url: string): string {
@@ -29,7 +27,7 @@ export function redactUrl(url: string): string {
  */
 export function parseStoreUrl(url: string, where = 'parseStoreUrl'): StoreLocation {
   if (typeof url !== 'string' || url === '') throw new TypeError(`${where}: a store URL is required`);
-  const [, scheme, authority] = SCHEME.exec(url) ?? [];
+  const { scheme, slashes } = schemeOf(url) ?? {};
   if (scheme !== undefined && scheme !== scheme.toLowerCase()) {
     throw new TypeError(`${where}: write the URL scheme in lower case: ${scheme.toLowerCase()}:, not ${scheme}:`);
   }
@@ -40,15 +38,15 @@ export function parseStoreUrl(url: string, where = 'parseStoreUrl'): StoreLocati
       throw new TypeError(`${where}: sqlite: needs a file path, e.g. sqlite:data/installations.sqlite`);
     return { backend: 'sqlite', filename, display: `sqlite:${filename}` };
   }
-  if (authority !== undefined && (scheme === 'postgres' || scheme === 'postgresql') && URL.canParse(url)) {
+  if (slashes === true && (scheme === 'postgres' || scheme === 'postgresql') && URL.canParse(url)) {
     return { backend: 'postgres', url, display: redactUrl(url) };
   }
-  if (authority !== undefined && (scheme === 'redis' || scheme === 'rediss') && URL.canParse(url)) {
+  if (slashes === true && (scheme === 'redis' || scheme === 'rediss') && URL.canParse(url)) {
     return { backend: 'redis', url, display: redactUrl(url) };
   }
   // A Redis Cluster's seed nodes (`host:port,host:port`) are no WHATWG URL: RedisStore reads them.
   if (
-    authority !== undefined &&
+    slashes === true &&
     (scheme === 'redis+cluster' || scheme === 'rediss+cluster') &&
     url.length > scheme.length + 3
   ) {
