@@ -12,11 +12,11 @@ import { isHttpsOrLoopback } from '../lib/url.js';
 import { licenseFromFit } from '../license/read.js';
 import { storeFailure } from '../store/contract.js';
 import { toAppAri } from '../store/installation-id.js';
+import { extractBearerToken } from '../token/read.js';
 import { FORGE_INVOCATION_ISSUER, FORGE_JWKS_URL, type ForgeAuth, type ForgeVerifyOptions } from '../types/forge.js';
 import type { ConnectRequest } from '../types/request.js';
 import type { Installation, SecretStore } from '../types/store.js';
 import { ForgeInvocation } from './auth.js';
-import { extractBearerToken } from './extract.js';
 import { type ForgeKeySet, sharedForgeKeySet } from './key-set.js';
 
 export const DEFAULT_FORGE_MAX_TOKEN_LENGTH = 16384;

@@ -1,8 +1,8 @@
-import { hasBearerToken } from '../forge/extract.js';
 import { resolveForgeOptions, verifyWithResolved } from '../forge/verify.js';
 import { validateVerifyOptions, verifyRequest } from '../request/verify.js';
 import { getDefaultStore } from '../store/default.js';
 import { rememberOnceIn } from '../store/remember.js';
+import { hasBearerToken } from '../token/read.js';
 import type { ForgeAuth, ForgeVerifyOptions } from '../types/forge.js';
 import type { ConnectAuth, ConnectRequest, VerifyOptions } from '../types/request.js';
 import type { Installation, SecretStore } from '../types/store.js';
