@@ -1,11 +1,11 @@
 // cachedStore as it was before the change feed (ttl only, default max 1000), kept verbatim so
 // `npm run bench:fleet` can compare the hit path and the installation sweep with it.
 import { StoreUnavailableError } from '../../packages/core/src/errors.js';
-import { bareInstallationId, sameInstallation } from '../../packages/core/src/forge/ari.js';
 import { Cache } from '../../packages/core/src/lib/cache.js';
 import { isSecretStore, storeFailure } from '../../packages/core/src/store/contract.js';
+import { bareInstallationId, sameInstallation } from '../../packages/core/src/store/installation-id.js';
 import { rememberOnceIn } from '../../packages/core/src/store/remember.js';
-import type { Installation, SecretStore } from '../../packages/core/src/store/types.js';
+import type { Installation, SecretStore } from '../../packages/core/src/types/store.js';
 
 export interface CachedStoreOptions {
   /** How long (milliseconds) a record is served from memory before the backend is asked again; default 30 000. */

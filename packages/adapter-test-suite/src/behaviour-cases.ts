@@ -1,14 +1,10 @@
 // The one behaviour table that Express, Koa and Fastify must all answer alike. Every case runs
 // over real HTTP against each framework's app (see BehaviourApp in ./behaviour-suite.ts).
 import { createHmac } from 'node:crypto';
-import { type CreateJwtOptions, createJwt, encode, type Installation } from '@connect-jwt/core';
+import { type CreateJwtOptions, createJwt, encode } from '@connect-jwt/core';
+import { INSTALLATION } from './installation.js';
 import type { FlakyStore } from './stores.js';
 
-export const INSTALLATION: Installation = {
-  clientKey: 'installation-1',
-  sharedSecret: 'installation-1-shared-secret-0123456789abcdef',
-  baseUrl: 'https://installation-1.atlassian.net',
-};
 const STRANGER = { clientKey: 'unknown-installation', sharedSecret: 'a-secret-nobody-installed-0123456789' };
 export const REALM = 'test-addon';
 /** The add-on's base URL for the sub-router mounted at `/addon`. */

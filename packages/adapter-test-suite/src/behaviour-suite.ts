@@ -1,6 +1,7 @@
 import { getDefaultStore, MemoryStore, setDefaultStore } from '@connect-jwt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Case, cases, type Fixture, INSTALLATION, REALM } from './behaviour-cases.js';
+import { type Case, cases, type Fixture, REALM } from './behaviour-cases.js';
+import { INSTALLATION } from './installation.js';
 import type { RunningServer } from './listen.js';
 import { FlakyStore } from './stores.js';
 

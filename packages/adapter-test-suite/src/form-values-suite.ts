@@ -2,7 +2,7 @@
 // `user[role]=admin` becomes an object the qsh cannot cover, so it must be refused, not dropped.
 import { createJwt } from '@connect-jwt/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { INSTALLATION } from './behaviour-cases.js';
+import { INSTALLATION } from './installation.js';
 import type { RunningServer } from './listen.js';
 
 export type FormParamsPolicy = 'fallback' | 'merge';

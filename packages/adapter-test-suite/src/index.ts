@@ -1,5 +1,5 @@
 export type { Case, Fixture, HttpRequest, Step } from './behaviour-cases.js';
-export { ADDON_BASE_URL, badOptions, cases, INSTALLATION, REALM } from './behaviour-cases.js';
+export { ADDON_BASE_URL, badOptions, cases, REALM } from './behaviour-cases.js';
 export type { BehaviourApp } from './behaviour-suite.js';
 export { behaviourSuite } from './behaviour-suite.js';
 export type { ForgeApp, ForgeFixture } from './forge-suite.js';
@@ -8,6 +8,7 @@ export type { FormApp, FormParamsPolicy } from './form-values-suite.js';
 export { formValuesSuite } from './form-values-suite.js';
 export type { ForgedCall, ForgeryContext, InstallForgery } from './install-forgeries.js';
 export { ATTACKER_SECRET, forgeryCode, installForgeries } from './install-forgeries.js';
+export { INSTALLATION } from './installation.js';
 export type { LicenseApp } from './license-suite.js';
 export { describeLicense, licenseSuite } from './license-suite.js';
 export type { LifecycleBodyApps } from './lifecycle-body-suite.js';

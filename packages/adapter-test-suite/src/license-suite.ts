@@ -3,8 +3,8 @@
 import { createJwt, MemoryStore, type SecretStore } from '@connect-jwt/core';
 import { createFakeForge, type FakeForge } from '@connect-jwt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSTALLATION } from './behaviour-cases.js';
 import type { ForgeFixture } from './forge-suite.js';
+import { INSTALLATION } from './installation.js';
 import type { RunningServer } from './listen.js';
 
 /**

@@ -1,6 +1,6 @@
 // Stores that let an adapter test see how the middleware used them.
 import { type Installation, MemoryStore, type SecretStore } from '@connect-jwt/core';
-import { INSTALLATION } from './behaviour-cases.js';
+import { INSTALLATION } from './installation.js';
 
 /** Delegates to another store but fails the next `failures` lookups, as an unreachable database would. */
 export class FlakyStore implements SecretStore {

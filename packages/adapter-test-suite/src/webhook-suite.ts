@@ -11,7 +11,7 @@ import {
   type WebhookOptions,
 } from '@connect-jwt/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { INSTALLATION } from './behaviour-cases.js';
+import { INSTALLATION } from './installation.js';
 import type { RunningServer } from './listen.js';
 
 /** One adapter's connectWebhooks, as the table builds and serves it. */

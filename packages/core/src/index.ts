@@ -27,11 +27,9 @@ export type {
   SystemTokenCacheOptions,
 } from './forge/system-token-cache.js';
 export { createSystemTokenCache } from './forge/system-token-cache.js';
-export type { AtlassianAuth, AtlassianAuthKinds, ForgeAuth, ForgeVerifyOptions } from './forge/types.js';
 export { verifyForgeInvocation } from './forge/verify.js';
 export type { FetchLicenseOptions } from './license/fetch.js';
 export { fetchLicense } from './license/fetch.js';
-export type { License } from './license/types.js';
 export type { ToInstallationOptions } from './lifecycle/installation-fields.js';
 export { toInstallation } from './lifecycle/installation-fields.js';
 export type { LifecycleOptions } from './lifecycle/options.js';
@@ -43,13 +41,6 @@ export { getUserAccessToken } from './outbound/user-token.js';
 export type { CanonicalRequestOptions, FormBody, FormParamsPolicy } from './qsh/canonical.js';
 export { canonicalRequest } from './qsh/canonical.js';
 export { computeQsh } from './qsh/hash.js';
-export type {
-  AceSessionTokenOptions,
-  ConnectAuth,
-  ConnectRequest,
-  QshMode,
-  VerifyOptions,
-} from './request/types.js';
 export { verifyRequest } from './request/verify.js';
 export type { CachedStore, CachedStoreOptions, FeedStatus } from './store/cached.js';
 export { cachedStore } from './store/cached.js';
@@ -59,11 +50,20 @@ export { encryptedStore } from './store/encrypted.js';
 export { MemoryStore } from './store/memory.js';
 export type { ReencryptOptions, ReencryptReport } from './store/reencrypt.js';
 export { reencryptStore } from './store/reencrypt.js';
-export type { Installation, SecretStore, StoreChange, StoreChangeListener } from './store/types.js';
 export type { CreateJwtOptions, JWTPayload } from './token/create.js';
 export { createJwt, encode } from './token/create.js';
 export type { DecodeOptions } from './token/decode.js';
 export { decode, decodeUnverified } from './token/decode.js';
+export type { AtlassianAuth, AtlassianAuthKinds, ForgeAuth, ForgeVerifyOptions } from './types/forge.js';
+export type { License } from './types/license.js';
+export type {
+  AceSessionTokenOptions,
+  ConnectAuth,
+  ConnectRequest,
+  QshMode,
+  VerifyOptions,
+} from './types/request.js';
+export type { Installation, SecretStore, StoreChange, StoreChangeListener } from './types/store.js';
 export type {
   WebhookAuth,
   WebhookBody,
@@ -71,4 +71,4 @@ export type {
   WebhookHandler,
   WebhookHandlers,
   WebhookOptions,
-} from './webhook/types.js';
+} from './types/webhook.js';

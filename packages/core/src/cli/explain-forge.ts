@@ -1,8 +1,8 @@
 import { isConnectJwtError, MalformedTokenError } from '../errors.js';
-import { toAppAri } from '../forge/ari.js';
-import { FORGE_INVOCATION_ISSUER } from '../forge/types.js';
 import { checkForgeClaims } from '../forge/verify.js';
 import { parseCompactToken } from '../lib/compact-jws.js';
+import { toAppAri } from '../store/installation-id.js';
+import { FORGE_INVOCATION_ISSUER } from '../types/forge.js';
 
 export interface ForgeExplainOptions {
   /** The app ids a server would accept (`--app-id`); without them `aud` is shown, not judged. */

@@ -1,6 +1,6 @@
+import { originOf, requestTarget } from '../lib/url.js';
 import { buildCanonicalRequest, canonicalRequest } from '../qsh/canonical.js';
 import { CONTEXT_QSH, computeQsh, sha256Hex } from '../qsh/hash.js';
-import { originOf, requestTarget } from '../qsh/request-target.js';
 
 export interface QshExplanation {
   /** The request as this server canonicalises it. */

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { ConnectJwtError, QshMismatchError } from '../errors.js';
 import { DEFAULT_CLOCK_TOLERANCE } from '../lib/claims.js';
-import type { QshMode } from '../request/types.js';
 import { validateVerifyOptions, verifyRequest } from '../request/verify.js';
 import { MemoryStore } from '../store/memory.js';
 import { createJwt } from '../token/create.js';
 import { decodeUnverified } from '../token/decode.js';
+import type { QshMode } from '../types/request.js';
 import { explainQsh } from './explain.js';
 import { aceSessionToken, describeAceSessionToken } from './explain-ace.js';
 import { explainForgeToken, isForgeToken } from './explain-forge.js';

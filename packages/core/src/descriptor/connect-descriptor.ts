@@ -1,5 +1,5 @@
 import { parseJsonWithComments } from '../lib/json-with-comments.js';
-import { trimTrailingSlash } from '../lib/url.js';
+import { isHttpsOrLoopback, trimTrailingSlash } from '../lib/url.js';
 
 /** An `atlassian-connect.json` app descriptor; only the fields checked here are typed. */
 export interface ConnectDescriptor {
@@ -29,10 +29,6 @@ const WHERE = 'connectDescriptor';
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
 // Atlassian's rule for an app key: what the marketplace and the install accept.
 const APP_KEY = /^[A-Za-z0-9._-]{1,64}$/;
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
-}
 
 function fill(value: unknown, values: Record<string, string>, path: string): unknown {
   if (typeof value === 'string') {
@@ -117,9 +113,8 @@ export function connectDescriptor(template: object | string, options: ConnectDes
     throw new TypeError(`${WHERE}: baseUrl must be an absolute URL (use "{{localBaseUrl}}")`);
   }
   descriptor.baseUrl = trimTrailingSlash(descriptor.baseUrl);
-  const url = new URL(descriptor.baseUrl);
   // Products call only https add-ons; plain http works for a local product during development.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+  if (!isHttpsOrLoopback(new URL(descriptor.baseUrl))) {
     throw new TypeError(`${WHERE}: baseUrl ${descriptor.baseUrl} must be https (http only on localhost)`);
   }
   if (String(descriptor.authentication?.type).toLowerCase() !== 'jwt') {

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
-import type { License } from '../license/types.js';
-import type { Installation } from '../store/types.js';
-import type { ForgeAuth } from './types.js';
+import type { ForgeAuth } from '../types/forge.js';
+import type { License } from '../types/license.js';
+import type { Installation } from '../types/store.js';
 
 const REDACTED = '[redacted]';
 

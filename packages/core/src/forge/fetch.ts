@@ -1,6 +1,6 @@
-import { resolveWithin } from '../lib/resolve-within.js';
+import { resolveWithin } from '../lib/url.js';
 import { type RetryOptions, retryPolicy, sendWithRetry } from '../outbound/retry.js';
-import type { ForgeAuth } from './types.js';
+import type { ForgeAuth } from '../types/forge.js';
 
 export interface ForgeFetchInit extends RequestInit {
   /** `app` (default): the system token, the app acting on its own; `user`: the user token. */

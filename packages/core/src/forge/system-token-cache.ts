@@ -1,7 +1,7 @@
 import { callStore } from '../store/contract.js';
-import type { SecretStore } from '../store/types.js';
-import { bareInstallationId } from './ari.js';
-import type { ForgeAuth } from './types.js';
+import { bareInstallationId } from '../store/installation-id.js';
+import type { ForgeAuth } from '../types/forge.js';
+import type { SecretStore } from '../types/store.js';
 
 export interface SystemTokenCacheOptions {
   /** Seconds before a token's `exp` from which it is no longer handed out; default 60. */

@@ -8,19 +8,19 @@ import {
 } from '../errors.js';
 import { DEFAULT_CLOCK_TOLERANCE, nowInSeconds, validateTimeClaims } from '../lib/claims.js';
 import { parseCompactToken } from '../lib/compact-jws.js';
+import { isHttpsOrLoopback } from '../lib/url.js';
 import { licenseFromFit } from '../license/read.js';
-import type { ConnectRequest } from '../request/types.js';
 import { storeFailure } from '../store/contract.js';
-import type { Installation, SecretStore } from '../store/types.js';
-import { toAppAri } from './ari.js';
+import { toAppAri } from '../store/installation-id.js';
+import { extractBearerToken } from '../token/read.js';
+import { FORGE_INVOCATION_ISSUER, FORGE_JWKS_URL, type ForgeAuth, type ForgeVerifyOptions } from '../types/forge.js';
+import type { ConnectRequest } from '../types/request.js';
+import type { Installation, SecretStore } from '../types/store.js';
 import { ForgeInvocation } from './auth.js';
-import { extractBearerToken } from './extract.js';
 import { type ForgeKeySet, sharedForgeKeySet } from './key-set.js';
-import { FORGE_INVOCATION_ISSUER, FORGE_JWKS_URL, type ForgeAuth, type ForgeVerifyOptions } from './types.js';
 
 export const DEFAULT_FORGE_MAX_TOKEN_LENGTH = 16384;
 const MAX_KID_LENGTH = 256;
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /** Options after validation, with defaults filled in. */
 export interface ResolvedForgeOptions {
@@ -93,7 +93,7 @@ export function resolveForgeOptions(
 function isAllowedJwksUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  return isHttpsOrLoopback(url);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { assertLicensed } from '../license/require.js';
-import type { License } from '../license/types.js';
+import type { License } from '../types/license.js';
 import { type RefusalAnswer, toRefusalAnswer } from './refusal.js';
 import { type RefusalPageRenderer, renderRefusalPage } from './refusal-page.js';
 

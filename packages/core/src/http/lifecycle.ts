@@ -4,7 +4,7 @@ import { isConnectJwtError } from '../errors.js';
 import { createLifecycleHandler, type LifecycleHandler } from '../lifecycle/handler.js';
 import type { LifecycleEvent } from '../lifecycle/install-payload.js';
 import type { LifecycleOptions } from '../lifecycle/options.js';
-import type { ConnectRequest } from '../request/types.js';
+import type { ConnectRequest } from '../types/request.js';
 import { type HttpAnswer, toErrorResponse } from './error-response.js';
 import { readJsonBody } from './json-body.js';
 

@@ -1,11 +1,11 @@
-import { hasBearerToken } from '../forge/extract.js';
-import type { ForgeAuth, ForgeVerifyOptions } from '../forge/types.js';
 import { resolveForgeOptions, verifyWithResolved } from '../forge/verify.js';
-import type { ConnectAuth, ConnectRequest, VerifyOptions } from '../request/types.js';
 import { validateVerifyOptions, verifyRequest } from '../request/verify.js';
 import { getDefaultStore } from '../store/default.js';
 import { rememberOnceIn } from '../store/remember.js';
-import type { Installation, SecretStore } from '../store/types.js';
+import { hasBearerToken } from '../token/read.js';
+import type { ForgeAuth, ForgeVerifyOptions } from '../types/forge.js';
+import type { ConnectAuth, ConnectRequest, VerifyOptions } from '../types/request.js';
+import type { Installation, SecretStore } from '../types/store.js';
 import { isHeaderSafe } from './error-response.js';
 import { type RefusalPageRenderer, renderRefusalPage } from './refusal-page.js';
 

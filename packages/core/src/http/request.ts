@@ -1,4 +1,4 @@
-import type { ConnectRequest } from '../request/types.js';
+import type { ConnectRequest } from '../types/request.js';
 
 const FORM_CONTENT_TYPE = /^\s*application\/x-www-form-urlencoded\s*(;|$)/i;
 

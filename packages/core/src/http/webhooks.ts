@@ -1,12 +1,12 @@
 import { isConnectJwtError, WebhookDeliveryError, WebhookHandlerError } from '../errors.js';
-import type { ConnectRequest, VerifyOptions } from '../request/types.js';
 import { validateVerifyOptions, verifyRequest } from '../request/verify.js';
 import { getDefaultStore } from '../store/default.js';
 import { sharedValuesIn } from '../store/remember.js';
+import type { ConnectRequest, VerifyOptions } from '../types/request.js';
+import type { WebhookAuth, WebhookBody, WebhookHandlers, WebhookOptions } from '../types/webhook.js';
 import { readDelivery } from '../webhook/delivery.js';
 import { type HandleOnceSettings, handleOnce, handleUnkeyed } from '../webhook/handle-once.js';
 import { routeEvent, type WebhookRoute, webhookRoutes } from '../webhook/routes.js';
-import type { WebhookAuth, WebhookBody, WebhookHandlers, WebhookOptions } from '../webhook/types.js';
 import { type HttpAnswer, toErrorResponse } from './error-response.js';
 import { readJsonBody } from './json-body.js';
 import type { LifecycleHttpRequest } from './lifecycle.js';

@@ -1,8 +1,8 @@
 import { LicenseUnavailableError } from '../errors.js';
 import { productFetch } from '../outbound/sign.js';
 import { recallIn, rememberIn } from '../store/remember.js';
-import type { Installation, SecretStore } from '../store/types.js';
-import type { License } from './types.js';
+import type { License } from '../types/license.js';
+import type { Installation, SecretStore } from '../types/store.js';
 
 export interface FetchLicenseOptions {
   /** The add-on's key: the token's `iss`, and the `{appKey}` of the REST path. */

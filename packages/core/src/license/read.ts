@@ -1,5 +1,5 @@
 import { decodeQueryComponent } from '../lib/percent.js';
-import type { License } from './types.js';
+import type { License } from '../types/license.js';
 
 const LIC_VALUES: Readonly<Record<string, boolean>> = { active: true, none: false };
 

@@ -1,5 +1,5 @@
 import { LicenseInactiveError, MissingTokenError } from '../errors.js';
-import type { License } from './types.js';
+import type { License } from '../types/license.js';
 
 /**
  * The rule of `requireLicense()`: refuses a verified request whose licence is inactive. A request

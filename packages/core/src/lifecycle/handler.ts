@@ -1,9 +1,9 @@
 import { InvalidInstallError } from '../errors.js';
 import { sha256Hex } from '../qsh/hash.js';
-import type { ConnectRequest } from '../request/types.js';
 import { callStore } from '../store/contract.js';
 import { rememberOnceIn } from '../store/remember.js';
-import type { Installation } from '../store/types.js';
+import type { ConnectRequest } from '../types/request.js';
+import type { Installation } from '../types/store.js';
 import { type LifecycleEvent, readInstallPayload } from './install-payload.js';
 import { type VerifiedInstallToken, verifyInstallToken } from './install-token.js';
 import { createInstallKeyProvider } from './key-provider.js';

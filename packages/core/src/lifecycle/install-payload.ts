@@ -1,5 +1,5 @@
 import { InvalidInstallError } from '../errors.js';
-import type { Installation } from '../store/types.js';
+import type { Installation } from '../types/store.js';
 import { toInstallation } from './installation-fields.js';
 
 export type LifecycleEvent = 'installed' | 'uninstalled';

@@ -5,9 +5,9 @@ import { nowInSeconds, validateTimeClaims } from '../lib/claims.js';
 import { parseCompactToken } from '../lib/compact-jws.js';
 import { trimTrailingSlash } from '../lib/url.js';
 import { computeQsh } from '../qsh/hash.js';
-import { extractToken } from '../request/extract.js';
-import type { ConnectRequest } from '../request/types.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../request/verify.js';
+import { extractToken } from '../token/read.js';
+import type { ConnectRequest } from '../types/request.js';
 import type { InstallKeyProvider } from './key-provider.js';
 
 export interface InstallTokenOptions {

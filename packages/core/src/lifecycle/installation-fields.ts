@@ -1,7 +1,7 @@
 import { InvalidInstallError } from '../errors.js';
 import { hasClientKeyCharacters, MAX_CLIENT_KEY_LENGTH } from '../lib/client-key.js';
 import { isHttpUrl } from '../lib/url.js';
-import type { Installation } from '../store/types.js';
+import type { Installation } from '../types/store.js';
 
 // Bounds per field: generous for real payloads, small enough that a signed but hostile body
 // cannot fill the store.

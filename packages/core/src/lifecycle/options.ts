@@ -2,7 +2,7 @@ import { DEFAULT_CLOCK_TOLERANCE } from '../lib/claims.js';
 import { isHttpUrl, trimTrailingSlash } from '../lib/url.js';
 import { isSecretStore } from '../store/contract.js';
 import { getDefaultStore } from '../store/default.js';
-import type { Installation, SecretStore } from '../store/types.js';
+import type { Installation, SecretStore } from '../types/store.js';
 
 /** Options of `connectLifecycle()` in every adapter (validated by `createLifecycleRoutes()` of the adapter kit). */
 export interface LifecycleOptions {

@@ -1,6 +1,6 @@
-import { resolveWithin } from '../lib/resolve-within.js';
-import type { Installation, SecretStore } from '../store/types.js';
+import { resolveWithin } from '../lib/url.js';
 import { createJwt } from '../token/create.js';
+import type { Installation, SecretStore } from '../types/store.js';
 import { isReplayableBody, type RetryOptions, type RetryPolicy, retryPolicy, sendWithRetry } from './retry.js';
 import { userTokenRequest } from './user-token.js';
 import { tokenCacheFor } from './user-token-cache.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Cache } from '../lib/cache.js';
-import type { SecretStore } from '../store/types.js';
+import type { SecretStore } from '../types/store.js';
 import { requestUserToken, type TokenRequest, UserAccessToken } from './user-token-grant.js';
 
 // Where user tokens are kept: this process, and a store in front of which it sits when the

@@ -1,8 +1,8 @@
 import { inspect } from 'node:util';
 import { UserTokenError, UserTokenUnavailableError } from '../errors.js';
 import { readBoundedText } from '../lib/read-bounded.js';
-import type { Installation } from '../store/types.js';
 import { encode } from '../token/create.js';
+import type { Installation } from '../types/store.js';
 
 // Connect's user impersonation: the OAuth 2.0 JWT-bearer grant. The add-on signs an assertion
 // with the installation's shared secret, the authorization server trades it for a short-lived

@@ -1,5 +1,5 @@
 import { isHttpUrl, trimTrailingSlashes } from '../lib/url.js';
-import type { Installation, SecretStore } from '../store/types.js';
+import type { Installation, SecretStore } from '../types/store.js';
 import { tokenCacheFor } from './user-token-cache.js';
 import { authorizationServerFor, type TokenRequest, type UserAccessToken } from './user-token-grant.js';
 

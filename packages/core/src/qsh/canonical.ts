@@ -1,11 +1,11 @@
 import { decodeQueryComponent, encodeRfc3986 } from '../lib/percent.js';
-import { basePathOf, requestTarget, wireRequestTarget } from './request-target.js';
+import { basePathOf, requestTarget, wireRequestTarget } from '../lib/url.js';
+import type { FormParamsPolicy } from '../types/request.js';
 
 /** A parsed form body (`application/x-www-form-urlencoded`), as body parsers produce it. */
 export type FormBody = Record<string, string | string[] | undefined>;
 
-/** Whether form fields take part in the qsh; see DESIGN.md "Form bodies". */
-export type FormParamsPolicy = 'none' | 'fallback' | 'merge';
+export type { FormParamsPolicy };
 
 export interface CanonicalRequestOptions {
   /** Base URL (or bare path) whose path prefix is stripped: Confluence's `/wiki`, an add-on's mount path. */

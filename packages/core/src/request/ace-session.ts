@@ -1,7 +1,7 @@
 import { InvalidAudienceError, InvalidIssuerError, QshMismatchError } from '../errors.js';
 import { hasClientKeyCharacters, MAX_CLIENT_KEY_LENGTH } from '../lib/client-key.js';
-import type { Installation } from '../store/types.js';
-import type { AceSessionTokenOptions, QshMode } from './types.js';
+import type { AceSessionTokenOptions, QshMode } from '../types/request.js';
+import type { Installation } from '../types/store.js';
 
 // atlassian-connect-express hands its front end a session token of its own (`X-acpt`,
 // `res.locals.token`): HS256 with the site's shared secret, `iss` the add-on key, `aud` [clientKey],

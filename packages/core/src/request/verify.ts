@@ -11,10 +11,10 @@ import {
 } from '../qsh/canonical.js';
 import { CONTEXT_QSH, sha256Hex } from '../qsh/hash.js';
 import { isSecretStore, storeFailure } from '../store/contract.js';
-import type { Installation, SecretStore } from '../store/types.js';
+import { extractToken } from '../token/read.js';
+import type { ConnectAuth, ConnectRequest, QshMode, VerifyOptions } from '../types/request.js';
+import type { Installation, SecretStore } from '../types/store.js';
 import { checkSessionInstallation, checkSessionQsh, resolveAceSessionKey, sessionClientKey } from './ace-session.js';
-import { extractToken } from './extract.js';
-import type { ConnectAuth, ConnectRequest, QshMode, VerifyOptions } from './types.js';
 
 export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 const QSH_MODES: ReadonlySet<string> = new Set(['strict', 'context', 'any', 'skip']);

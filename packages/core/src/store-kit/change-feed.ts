@@ -1,4 +1,4 @@
-import type { StoreChange, StoreChangeListener } from '../store/types.js';
+import type { StoreChange, StoreChangeListener } from '../types/store.js';
 
 /** One open subscription to a backend's writes (a LISTEN connection, a poller, a pub/sub client). */
 export interface FeedLink {

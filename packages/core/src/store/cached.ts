@@ -1,9 +1,9 @@
 import { StoreUnavailableError } from '../errors.js';
-import { bareInstallationId, sameInstallation } from '../forge/ari.js';
 import { Cache } from '../lib/cache.js';
+import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '../types/store.js';
 import { isSecretStore, storeFailure } from './contract.js';
+import { bareInstallationId, sameInstallation } from './installation-id.js';
 import { rememberOnceIn } from './remember.js';
-import type { Installation, SecretStore, StoreChange, StoreChangeListener } from './types.js';
 
 /** What `onFeedStatus` is told: once when a change feed is lost, once when it is back. */
 export type FeedStatus =

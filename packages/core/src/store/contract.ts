@@ -1,6 +1,6 @@
 // What every store must be, and how its failures surface: written once for every caller.
 import { isConnectJwtError, StoreUnavailableError } from '../errors.js';
-import type { SecretStore } from './types.js';
+import type { SecretStore } from '../types/store.js';
 
 /** True when `value` has the three SecretStore operations (get, set, delete). */
 export function isSecretStore(value: unknown): value is SecretStore {

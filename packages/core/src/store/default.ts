@@ -1,6 +1,6 @@
+import type { SecretStore } from '../types/store.js';
 import { isSecretStore } from './contract.js';
 import { MemoryStore } from './memory.js';
-import type { SecretStore } from './types.js';
 
 let defaultStore: SecretStore | undefined;
 

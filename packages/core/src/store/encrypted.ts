@@ -1,16 +1,10 @@
 import { createCipheriv, createDecipheriv, KeyObject, randomBytes } from 'node:crypto';
 import { SecretDecryptionError, StoreUnavailableError } from '../errors.js';
-import { bareInstallationId, sameInstallation } from '../forge/ari.js';
+import type { Installation, SecretStore, StoreChangeListener } from '../types/store.js';
+import { assertInstallation, assertRememberArguments, assertRememberKey } from './assert.js';
 import { callStore, isSecretStore, storeFailure } from './contract.js';
+import { bareInstallationId, sameInstallation } from './installation-id.js';
 import { rememberOnceIn } from './remember.js';
-import {
-  assertInstallation,
-  assertRememberArguments,
-  assertRememberKey,
-  type Installation,
-  type SecretStore,
-  type StoreChangeListener,
-} from './types.js';
 
 /**
  * `enc:v1:` / `enc:v2:` + base64url(iv ‖ ciphertext ‖ tag). v1 authenticates the clientKey; v2, used

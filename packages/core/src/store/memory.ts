@@ -1,14 +1,7 @@
-import { bareInstallationId } from '../forge/ari.js';
-import { StoreGate } from '../store-kit/gate.js';
-import {
-  assertInstallation,
-  assertRememberArguments,
-  assertRememberKey,
-  type Installation,
-  type SecretStore,
-  type StoreChange,
-  type StoreChangeListener,
-} from './types.js';
+import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '../types/store.js';
+import { assertInstallation, assertRememberArguments, assertRememberKey } from './assert.js';
+import { StoreGate } from './gate.js';
+import { bareInstallationId } from './installation-id.js';
 
 /**
  * Installations in this process's memory: for tests and single-process add-ons that reinstall on

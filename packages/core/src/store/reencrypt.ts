@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { SecretDecryptionError } from '../errors.js';
+import type { Installation, SecretStore } from '../types/store.js';
 import { callStore, isSecretStore } from './contract.js';
 import { EncryptedStore, type EncryptionKey, encryptionKeys } from './encrypted.js';
-import type { Installation, SecretStore } from './types.js';
 
 export interface ReencryptOptions {
   /** The keys rows may still be under, as `encryptedStore`'s `previousKeys`. */

@@ -1,5 +1,5 @@
+import type { SecretStore } from '../types/store.js';
 import { MemoryStore } from './memory.js';
-import type { SecretStore } from './types.js';
 
 // For stores written before rememberOnce existed: a memory per store, so the guarantee holds
 // within this process (not across instances, which only the store itself can give).

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { schemeOf } from '../lib/url.js';
 
 /**
  * Where a store URL points, by backend; `display` is safe to print (no password). `url` is what the
@@ -17,9 +18,6 @@ const STORE_PARAMETERS = { sqlite: ['table'], postgres: ['schema', 'table'], red
 const ALL_PARAMETERS = new Set<string>(['schema', 'table', 'prefix']);
 // Quoted into SQL by the stores: letters, digits and `_`, within PostgreSQL's 63 characters.
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
-// The scheme and whether `//` follows: the one place this package reads a scheme.
-const SCHEME = /^([a-z][a-z0-9+.-]*):(\/\/)?/i;
 
 /** `url` with its password (and any `password` query parameter) replaced by `***`. */
 export function redactUrl(url: string): string {
@@ -41,7 +39,7 @@ export function redactUrl(url: string): string {
  */
 export function parseStoreUrl(url: string, where = 'parseStoreUrl'): StoreLocation {
   if (typeof url !== 'string' || url === '') throw new TypeError(`${where}: a store URL is required`);
-  const [, scheme, authority] = SCHEME.exec(url) ?? [];
+  const { scheme, slashes } = schemeOf(url) ?? {};
   if (scheme !== undefined && scheme !== scheme.toLowerCase()) {
     throw new TypeError(`${where}: write the URL scheme in lower case: ${scheme.toLowerCase()}:, not ${scheme}:`);
   }
@@ -54,17 +52,17 @@ export function parseStoreUrl(url: string, where = 'parseStoreUrl'): StoreLocati
     const query = found.table === undefined ? '' : `?table=${found.table}`;
     return { backend: 'sqlite', filename, ...found, display: `sqlite:${filename}${query}` };
   }
-  if (authority !== undefined && (scheme === 'postgres' || scheme === 'postgresql') && URL.canParse(url)) {
+  if (slashes === true && (scheme === 'postgres' || scheme === 'postgresql') && URL.canParse(url)) {
     const { base, found } = storeParameters(url, 'postgres', where);
     return { backend: 'postgres', url: base, ...found, display: redactUrl(url) };
   }
-  if (authority !== undefined && (scheme === 'redis' || scheme === 'rediss') && URL.canParse(url)) {
+  if (slashes === true && (scheme === 'redis' || scheme === 'rediss') && URL.canParse(url)) {
     const { base, found } = storeParameters(url, 'redis', where);
     return { backend: 'redis', url: base, ...found, display: redactUrl(url) };
   }
   // A Redis Cluster's seed nodes (`host:port,host:port`) are no WHATWG URL: RedisStore reads them.
   if (
-    authority !== undefined &&
+    slashes === true &&
     (scheme === 'redis+cluster' || scheme === 'rediss+cluster') &&
     url.length > scheme.length + 3
   ) {

@@ -1,6 +1,6 @@
 import { WebhookDeliveryError } from '../errors.js';
-import type { ConnectRequest } from '../request/types.js';
-import type { WebhookDelivery } from './types.js';
+import type { ConnectRequest } from '../types/request.js';
+import type { WebhookDelivery } from '../types/webhook.js';
 
 // Printable ASCII, bounded: the identifier goes into a store key, and Jira's are short ids.
 const IDENTIFIER = /^[\x21-\x7e]{1,200}$/;

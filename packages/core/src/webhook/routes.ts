@@ -1,5 +1,6 @@
 import { WebhookDeliveryError } from '../errors.js';
-import type { WebhookBody, WebhookHandler, WebhookHandlers } from './types.js';
+import { trimTrailingSlashes } from '../lib/url.js';
+import type { WebhookBody, WebhookHandler, WebhookHandlers } from '../types/webhook.js';
 
 /** The events served at one path, by event name. */
 export type WebhookRoute = ReadonlyMap<string, WebhookHandler>;
@@ -23,9 +24,8 @@ function declaredWebhooks(descriptor: unknown, caller: string): DescriptorWebhoo
     if (typeof url !== 'string' || url === '') throw new TypeError(`${caller}: ${where}.url must be a string`);
     // A URL may carry the product's `{issue.key}`-style variables in its query: the route is the path.
     let path = url.split(/[?#]/, 1)[0] as string;
-    if (typeof baseUrl === 'string' && path.startsWith(`${baseUrl.replace(/\/+$/, '')}/`)) {
-      path = path.slice(baseUrl.replace(/\/+$/, '').length);
-    }
+    const base = typeof baseUrl === 'string' ? trimTrailingSlashes(baseUrl) : undefined;
+    if (base !== undefined && path.startsWith(`${base}/`)) path = path.slice(base.length);
     if (!path.startsWith('/')) {
       throw new TypeError(
         `${caller}: ${where}.url must be a path below the app's baseUrl (it is ${JSON.stringify(url)})`,

@@ -17,8 +17,8 @@ import * as atlassianJwt from 'atlassian-jwt';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeQueryComponent, encodeRfc3986 } from '../../src/lib/percent.js';
+import { wireRequestTarget } from '../../src/lib/url.js';
 import { buildCanonicalRequest } from '../../src/qsh/canonical.js';
-import { wireRequestTarget } from '../../src/qsh/request-target.js';
 
 interface GeneratedRequest {
   method: string;

@@ -1,5 +1,5 @@
-import type { ConnectAuth } from '../request/types.js';
-import type { SecretStore } from '../store/types.js';
+import type { ConnectAuth } from './request.js';
+import type { SecretStore } from './store.js';
 
 /** One delivery of a webhook, from its headers and body: `req.atlassian.webhook`. */
 export interface WebhookDelivery {

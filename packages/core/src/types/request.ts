@@ -1,7 +1,6 @@
 import type { JWTPayload } from 'jose';
-import type { License } from '../license/types.js';
-import type { FormParamsPolicy } from '../qsh/canonical.js';
-import type { Installation, SecretStore } from '../store/types.js';
+import type { License } from './license.js';
+import type { Installation, SecretStore } from './store.js';
 
 /** A framework's request reduced to what verification needs. */
 export interface ConnectRequest {
@@ -12,6 +11,9 @@ export interface ConnectRequest {
   /** The parsed form body, if the framework parsed one. */
   body?: unknown;
 }
+
+/** Whether form fields take part in the qsh; see DESIGN.md "Form bodies". */
+export type FormParamsPolicy = 'none' | 'fallback' | 'merge';
 
 /** How a route checks the qsh claim. */
 export type QshMode = 'strict' | 'context' | 'any' | 'skip';

@@ -1,6 +1,6 @@
-import type { License } from '../license/types.js';
-import type { ConnectAuth } from '../request/types.js';
-import type { Installation, SecretStore } from '../store/types.js';
+import type { License } from './license.js';
+import type { ConnectAuth } from './request.js';
+import type { Installation, SecretStore } from './store.js';
 
 /** The JWKS Forge signs invocation tokens with, for every app and every environment. */
 export const FORGE_JWKS_URL = 'https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json';
