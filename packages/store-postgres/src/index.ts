@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '@connect-jwt/core';
 import {
   assertInstallation,
+  assertReplaceArguments,
   assertRememberArguments,
   assertRememberKey,
   ChangeFeed,
@@ -174,6 +175,31 @@ export class PostgresStore implements SecretStore {
       ),
       [installation.clientKey, JSON.stringify(installation), this.#channel],
     );
+  }
+
+  /**
+   * One UPDATE that writes only over the record stored as `expected` (jsonb equality: the same
+   * fields and values), announced in the same statement like `set`; the row lock makes two
+   * concurrent replaces from one record write once.
+   */
+  async replace(expected: Installation, next: Installation): Promise<boolean> {
+    assertReplaceArguments(expected, next);
+    // Counted apart from the notifications: one too large to send is skipped, the write still counts.
+    const result = await this.#query<{ written: number }>(
+      'write',
+      `WITH written AS (
+         UPDATE ${this.#qualified} SET installation = $2::jsonb, updated_at = now()
+         WHERE client_key = $1 AND installation = $3::jsonb
+         RETURNING client_key, installation->>'installationId' AS installation_id
+       ), announced AS (
+         SELECT pg_notify($4, payload) FROM (
+           SELECT json_build_object('clientKey', client_key, 'installationId', installation_id)::text AS payload FROM written
+         ) changes WHERE octet_length(payload) <= ${MAX_PAYLOAD}
+       )
+       SELECT (SELECT count(*) FROM written)::int AS written, (SELECT count(*) FROM announced)::int AS announced`,
+      [next.clientKey, JSON.stringify(next), JSON.stringify(expected), this.#channel],
+    );
+    return result.rows[0]?.written === 1;
   }
 
   /**

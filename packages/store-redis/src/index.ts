@@ -1,6 +1,7 @@
 import type { Installation, SecretStore, StoreChangeListener } from '@connect-jwt/core';
 import {
   assertInstallation,
+  assertReplaceArguments,
   assertRememberArguments,
   assertRememberKey,
   bareInstallationId,
@@ -110,6 +111,10 @@ const KNOWN_OPTIONS = {
 // can see the record change without its change being on the feed, and a cluster needs no second
 // node for it (a PUBLISH on any node reaches the subscribers of every node).
 const SET_AND_ANNOUNCE = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('PUBLISH', ARGV[2], ARGV[3])";
+// The compare, the write and the announcement in one step: `replace` writes only over the exact
+// record it was given (the JSON as stored), so a reinstall landing meanwhile is never overwritten.
+const REPLACE_AND_ANNOUNCE =
+  "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end redis.call('SET', KEYS[1], ARGV[2]) redis.call('PUBLISH', ARGV[3], ARGV[4]) return 1";
 const DELETE_AND_ANNOUNCE = "redis.call('DEL', KEYS[1]) return redis.call('PUBLISH', ARGV[1], ARGV[2])";
 
 /** The commands the store sends, the same on a single-server client and a cluster client. */
@@ -261,6 +266,26 @@ export class RedisStore implements SecretStore {
         arguments: [json, this.#channel, changeMessage(clientKey, installationId)],
       }),
     );
+  }
+
+  /**
+   * `set`, only over the record stored as `expected` (compared as JSON, the way `get` read it) in
+   * one script; the installationId index is written first, as by `set`.
+   */
+  async replace(expected: Installation, next: Installation): Promise<boolean> {
+    assertReplaceArguments(expected, next);
+    const { clientKey, installationId } = next;
+    if (typeof installationId === 'string' && installationId !== '') {
+      // A stale entry is harmless: the record decides. Left by a refused replace, it still names this clientKey.
+      await this.#command('write the installation', () => this.#client.set(this.#indexKey(installationId), clientKey));
+    }
+    const written = await this.#command('write the installation', () =>
+      this.#client.eval(REPLACE_AND_ANNOUNCE, {
+        keys: [this.prefix + clientKey],
+        arguments: [JSON.stringify(expected), JSON.stringify(next), this.#channel, changeMessage(clientKey, installationId)],
+      }),
+    );
+    return Number(written) === 1;
   }
 
   async delete(clientKey: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '@connect-jwt/core';
 import {
   assertInstallation,
+  assertReplaceArguments,
   assertRememberArguments,
   assertRememberKey,
   ChangeFeed,
@@ -46,6 +47,7 @@ interface Statements {
   get: Database.Statement<[string], { installation: string }>;
   byInstallationId: Database.Statement<[string, string, string], { installation: string }>;
   upsert: Database.Statement<[string, string, number]>;
+  replace: Database.Statement<[string, number, string, string]>;
   delete: Database.Statement<[string]>;
   firstPage: Database.Statement<[], { client_key: string; installation: string }>;
   nextPage: Database.Statement<[string], { client_key: string; installation: string }>;
@@ -126,6 +128,20 @@ export class SqliteStore implements SecretStore {
     assertInstallation(installation);
     const json = JSON.stringify(installation);
     this.#run('write', (statements) => statements.upsert.run(installation.clientKey, json, Date.now()));
+  }
+
+  /**
+   * One UPDATE that writes only over the record stored as `expected` (its JSON text, as `set`
+   * wrote it): one statement, so atomic whichever process holds the file, and recorded for the
+   * change feed by the same trigger as any update.
+   */
+  async replace(expected: Installation, next: Installation): Promise<boolean> {
+    assertReplaceArguments(expected, next);
+    const json = JSON.stringify(next);
+    const { changes } = this.#run('write', (statements) =>
+      statements.replace.run(json, Date.now(), next.clientKey, JSON.stringify(expected)),
+    );
+    return changes === 1;
   }
 
   /**
@@ -322,6 +338,9 @@ export class SqliteStore implements SecretStore {
       upsert: database.prepare(
         `INSERT INTO ${table} (client_key, installation, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (client_key) DO UPDATE SET installation = excluded.installation, updated_at = excluded.updated_at`,
+      ),
+      replace: database.prepare(
+        `UPDATE ${table} SET installation = ?, updated_at = ? WHERE client_key = ? AND installation = ?`,
       ),
       delete: database.prepare(`DELETE FROM ${table} WHERE client_key = ?`),
       firstPage: database.prepare(

@@ -88,6 +88,11 @@ async function reencrypt(argv: string[], io: CommandIo): Promise<number> {
       `${location.display}: listed ${report.listed}, ${rewritten}, already under the current key ${report.current}, ` +
         `written by the add-on meanwhile ${report.changed}, unreadable ${report.unreadable.length}${dryRun ? ' (dry run: nothing written)' : ''}\n`,
     );
+    if (!report.atomic && !dryRun) {
+      io.stdout(
+        'this store has no replace (compare-and-set): a reinstall landing between a row\'s re-read and its rewrite may have been overwritten\n',
+      );
+    }
     if (report.changed > 0 && !dryRun)
       io.stdout('rows written meanwhile were left to that write: run again to check them\n');
     if (report.unreadable.length > 0) {

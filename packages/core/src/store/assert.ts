@@ -39,3 +39,15 @@ export function assertInstallation(installation: unknown, caller = 'set'): asser
     );
   }
 }
+
+/**
+ * The argument check of every store's `replace`: two installation records for the same clientKey
+ * (the one expected under it, the one to write), else a TypeError.
+ */
+export function assertReplaceArguments(expected: unknown, next: unknown): asserts expected is Installation {
+  assertInstallation(expected, 'replace');
+  assertInstallation(next, 'replace');
+  if (expected.clientKey !== (next as Installation).clientKey) {
+    throw new TypeError('replace: expected and next must have the same clientKey');
+  }
+}

@@ -94,7 +94,7 @@ export function cachedStore(store: SecretStore, options: CachedStoreOptions = {}
   const cached = new LruCachedStore(store, ttl, max, onFeedStatus);
   // A backend without an operation makes a wrapper without it, so a caller can tell (a Forge route
   // refuses a store without the installationId lookup at setup; a shared token cache one without remember).
-  for (const name of ['getByInstallationId', 'remember', 'recall', 'forget', 'watch', 'installations'] as const) {
+  for (const name of ['getByInstallationId', 'replace', 'remember', 'recall', 'forget', 'watch', 'installations'] as const) {
     if (typeof store[name] !== 'function') Object.defineProperty(cached, name, { value: undefined });
   }
   return cached;
@@ -210,6 +210,20 @@ class LruCachedStore implements CachedStore {
       // Invalidate even after a failed write: the backend may or may not hold the new record.
       if (typeof clientKey === 'string') {
         const installationId = installation?.installationId;
+        this.#evict({ clientKey, ...(typeof installationId === 'string' && { installationId }) });
+      }
+    }
+  }
+
+  /** Passed through (only the backend can compare and write at once); the key is evicted either way. */
+  async replace(expected: Installation, next: Installation): Promise<boolean> {
+    this.#assertOpen();
+    const clientKey = next?.clientKey;
+    try {
+      return await passThrough(async () => (await this.inner.replace?.(expected, next)) === true);
+    } finally {
+      if (typeof clientKey === 'string') {
+        const installationId = next?.installationId;
         this.#evict({ clientKey, ...(typeof installationId === 'string' && { installationId }) });
       }
     }

@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, KeyObject, randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { SecretDecryptionError, StoreUnavailableError } from '../errors.js';
 import type { Installation, SecretStore, StoreChangeListener } from '../types/store.js';
-import { assertInstallation, assertRememberArguments, assertRememberKey } from './assert.js';
+import { assertInstallation, assertRememberArguments, assertRememberKey, assertReplaceArguments } from './assert.js';
 import { callStore, isSecretStore, storeFailure } from './contract.js';
 import { bareInstallationId, sameInstallation } from './installation-id.js';
 import { rememberOnceIn } from './remember.js';
@@ -66,7 +67,7 @@ export function encryptedStore(
   const encrypted = new EncryptedStore(store, encryptionKeys(key, options.previousKeys), requireEncryption);
   // A backend without an operation makes a wrapper without it, so a caller can tell (a Forge route
   // refuses a store without the lookup at setup; cachedStore falls back to its ttl without a feed).
-  for (const name of ['getByInstallationId', 'remember', 'recall', 'forget', 'watch', 'installations'] as const) {
+  for (const name of ['getByInstallationId', 'replace', 'remember', 'recall', 'forget', 'watch', 'installations'] as const) {
     if (typeof store[name] !== 'function') Object.defineProperty(encrypted, name, { value: undefined });
   }
   return encrypted;
@@ -149,13 +150,38 @@ export class EncryptedStore implements SecretStore {
 
   async set(installation: Installation): Promise<void> {
     this.#assertOpen();
-    assertInstallation(installation);
+    const sealed = this.sealRecord(installation, 'set');
+    await callStore(() => this.inner.set(sealed));
+  }
+
+  /**
+   * Writes `next` only while the row still opens to `expected` (the record as `get` returned it):
+   * the stored row is read, compared decrypted, and handed to the backend's own `replace` as the
+   * row expected, so a write landing after the read is still refused there.
+   */
+  async replace(expected: Installation, next: Installation): Promise<boolean> {
+    this.#assertOpen();
+    assertReplaceArguments(expected, next);
+    const sealed = this.sealRecord(next, 'replace');
+    const stored = await callStore(() => this.inner.get(next.clientKey));
+    if (stored === undefined || stored === null) return false;
+    const opened = this.openRecord(stored, next.clientKey).installation;
+    if (!isDeepStrictEqual(opened, { ...expected })) return false;
+    return callStore(async () => (await this.inner.replace?.(stored, sealed)) === true);
+  }
+
+  /**
+   * The record as it is stored: its secret encrypted under the current key and bound to its
+   * clientKey (and installationId). What `set` writes; re-encrypt writes it through `replace`.
+   */
+  sealRecord(installation: Installation, caller = 'set'): Installation {
+    assertInstallation(installation, caller);
     if (typeof installation.sharedSecret !== 'string') {
-      throw new TypeError('set: installation.sharedSecret must be a string');
+      throw new TypeError(`${caller}: installation.sharedSecret must be a string`);
     }
     const { installationId } = installation;
     if (installationId !== undefined && installationId !== null && typeof installationId !== 'string') {
-      throw new TypeError('set: installation.installationId must be a string');
+      throw new TypeError(`${caller}: installation.installationId must be a string`);
     }
     // Without an installationId there is nothing more to bind: v1, as before.
     const sharedSecret =
@@ -166,7 +192,7 @@ export class EncryptedStore implements SecretStore {
             boundData(installation.clientKey, bareInstallationId(installationId)),
           )
         : V1 + this.#encrypt(installation.sharedSecret, installation.clientKey);
-    await callStore(() => this.inner.set({ ...installation, sharedSecret }));
+    return { ...installation, sharedSecret };
   }
 
   async delete(clientKey: string): Promise<void> {

@@ -1,5 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '../types/store.js';
-import { assertInstallation, assertRememberArguments, assertRememberKey } from './assert.js';
+import { assertInstallation, assertRememberArguments, assertRememberKey, assertReplaceArguments } from './assert.js';
 import { StoreGate } from './gate.js';
 import { bareInstallationId } from './installation-id.js';
 
@@ -34,6 +35,20 @@ export class MemoryStore implements SecretStore {
   async set(installation: Installation): Promise<void> {
     this.#gate.assertOpen();
     assertInstallation(installation);
+    this.#write(installation);
+  }
+
+  /** Compared and written in one synchronous step: no other call runs in between. */
+  async replace(expected: Installation, next: Installation): Promise<boolean> {
+    this.#gate.assertOpen();
+    assertReplaceArguments(expected, next);
+    const stored = this.#installations.get(next.clientKey);
+    if (stored === undefined || !isDeepStrictEqual(stored, { ...expected })) return false;
+    this.#write(next);
+    return true;
+  }
+
+  #write(installation: Installation): void {
     this.#unindex(installation.clientKey);
     this.#installations.set(installation.clientKey, { ...installation });
     const change: StoreChange = { clientKey: installation.clientKey };

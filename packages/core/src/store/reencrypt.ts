@@ -23,15 +23,21 @@ export interface ReencryptReport {
   changed: number;
   /** The clientKeys of rows no listed key opens (or that were altered), left as they are. */
   unreadable: string[];
+  /**
+   * Whether each rewrite was a compare-and-set (the store has `replace`): false means a reinstall
+   * landing between a row's re-read and its rewrite could have been overwritten.
+   */
+  atomic: boolean;
 }
 
 /**
  * Rewrites every installation of `store` (the backend, not wrapped in `encryptedStore`) under
- * `key`, so previous keys can be retired. Each row is rewritten through the store's own `set`,
- * the write path the add-on uses (a change feed sees it); a row already under `key` is left
- * alone, so a second run rewrites nothing. Safe while the add-on serves: every instance reads
- * both keys (see the README's rotation steps), and a row is re-read just before its rewrite and
- * left to any write made since.
+ * `key`, so previous keys can be retired. Each row is rewritten through the store's own
+ * `replace` (a compare-and-set on the row as listed; a change feed sees it), so a reinstall made
+ * since is kept; a row already under `key` is left alone, so a second run rewrites nothing. Safe
+ * while the add-on serves: every instance reads both keys (see the README's rotation steps). A
+ * store without `replace` is re-read and then `set`: a reinstall landing in that round trip is
+ * lost, which `report.atomic: false` says.
  */
 export async function reencryptStore(
   store: SecretStore,
@@ -46,7 +52,14 @@ export async function reencryptStore(
   const dryRun = options.dryRun ?? false;
   if (typeof dryRun !== 'boolean') throw new TypeError('reencryptStore: options.dryRun must be a boolean');
   const encrypted = new EncryptedStore(store, encryptionKeys(key, options.previousKeys, 'reencryptStore'), false);
-  const report: ReencryptReport = { listed: 0, rewritten: 0, current: 0, changed: 0, unreadable: [] };
+  const report: ReencryptReport = {
+    listed: 0,
+    rewritten: 0,
+    current: 0,
+    changed: 0,
+    unreadable: [],
+    atomic: typeof store.replace === 'function',
+  };
 
   for await (const row of store.installations()) {
     report.listed++;
@@ -65,14 +78,24 @@ export async function reencryptStore(
       continue;
     }
     if (!dryRun) {
-      // No compare-and-set in the SecretStore contract: this check narrows the race with a
-      // reinstall to one round trip, and the reinstall's row (under the current key) is kept.
-      const latest = await callStore(() => store.get(row.clientKey));
-      if (latest === undefined || !isDeepStrictEqual({ ...latest, clientKey: row.clientKey }, row)) {
-        report.changed++;
-        continue;
+      const sealed = encrypted.sealRecord(opened.installation, 'reencryptStore');
+      if (typeof store.replace === 'function') {
+        // Compare-and-set on the row as listed: a reinstall written since (under the current key)
+        // makes the backend refuse, and it is kept.
+        if (!(await callStore(async () => (await store.replace?.(row, sealed)) === true))) {
+          report.changed++;
+          continue;
+        }
+      } else {
+        // A store without replace: this re-read narrows the race with a reinstall to one round
+        // trip, but a reinstall landing inside it is overwritten with the old secret.
+        const latest = await callStore(() => store.get(row.clientKey));
+        if (latest === undefined || !isDeepStrictEqual({ ...latest, clientKey: row.clientKey }, row)) {
+          report.changed++;
+          continue;
+        }
+        await callStore(() => store.set(sealed));
       }
-      await encrypted.set(opened.installation);
     }
     report.rewritten++;
   }

@@ -26,6 +26,15 @@ export interface SecretStore {
   getByInstallationId?(installationId: string): Promise<Installation | undefined>;
   /** Insert or replace the installation with this `clientKey`. */
   set(installation: Installation): Promise<void>;
+  /**
+   * Writes `next` only when the record stored under `next.clientKey` is still exactly `expected`
+   * (as this store returned it: same fields, same encrypted secret, which a fresh IV makes unique
+   * per write), in one atomic step across every instance; answers whether it wrote. A missing row
+   * is never replaced. Announced on the change feed like `set`. How a background rewrite (a
+   * re-encrypt) leaves a concurrent reinstall alone. Optional: without it, such a rewrite can only
+   * re-read and then `set`, which a write landing in between loses.
+   */
+  replace?(expected: Installation, next: Installation): Promise<boolean>;
   /** Remove the installation; removing an unknown key is not an error. */
   delete(clientKey: string): Promise<void>;
   /**

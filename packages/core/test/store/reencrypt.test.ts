@@ -26,14 +26,28 @@ describe('reencryptStore', () => {
   it('rewrites every row not under the current key, counts each kind, and a second run rewrites nothing', async () => {
     const backend = await mixedBackend();
     const first = await reencryptStore(backend, newKey, { previousKeys: [oldKey] });
-    expect(first).toEqual({ listed: 5, rewritten: 3, current: 1, changed: 0, unreadable: ['retired-1'] });
+    expect(first).toEqual({
+      listed: 5,
+      rewritten: 3,
+      current: 1,
+      changed: 0,
+      unreadable: ['retired-1'],
+      atomic: true,
+    });
     const newOnly = encryptedStore(backend, newKey, { requireEncryption: true });
     for (const clientKey of ['old-1', 'old-2', 'new-1', 'clear-1']) {
       expect((await newOnly.get(clientKey))?.sharedSecret).toBe(`secret-of-${clientKey}`);
       await expect(encryptedStore(backend, oldKey).get(clientKey)).rejects.toBeInstanceOf(SecretDecryptionError);
     }
     const second = await reencryptStore(backend, newKey, { previousKeys: [oldKey] });
-    expect(second).toEqual({ listed: 5, rewritten: 0, current: 4, changed: 0, unreadable: ['retired-1'] });
+    expect(second).toEqual({
+      listed: 5,
+      rewritten: 0,
+      current: 4,
+      changed: 0,
+      unreadable: ['retired-1'],
+      atomic: true,
+    });
   });
 
   it('with dryRun, counts the same and writes nothing', async () => {
@@ -54,11 +68,41 @@ describe('reencryptStore', () => {
     expect((await backend.get('v1'))?.sharedSecret).toMatch(/^enc:v2:/);
   });
 
-  it('leaves a row rewritten meanwhile (a reinstall) to that write', async () => {
+  it('keeps a reinstall written between its re-read and its write: the rewrite is a replace the backend refuses', async () => {
     const backend = new MemoryStore();
     await encryptedStore(backend, oldKey).set(record('busy'));
     const addOn = encryptedStore(backend, newKey, { previousKeys: [oldKey] });
-    // The reinstall lands between the listing and the rewrite: the store answers the new row.
+    // The reinstall lands at the last moment: after every read, just before the backend's own compare-and-set.
+    let replaces = 0;
+    const racing: SecretStore = {
+      get: (clientKey) => backend.get(clientKey),
+      set: (installation) => backend.set(installation),
+      delete: (clientKey) => backend.delete(clientKey),
+      installations: () => backend.installations(),
+      replace: async (expected, next) => {
+        replaces++;
+        await addOn.set(record(expected.clientKey, { sharedSecret: 'reinstalled-secret' }));
+        return backend.replace(expected, next);
+      },
+    };
+    expect(await reencryptStore(racing, newKey, { previousKeys: [oldKey] })).toMatchObject({
+      changed: 1,
+      rewritten: 0,
+      atomic: true,
+    });
+    expect(replaces).toBe(1);
+    expect((await addOn.get('busy'))?.sharedSecret).toBe('reinstalled-secret');
+    // Without the reinstall, the same path rewrites.
+    await encryptedStore(backend, oldKey).set(record('quiet'));
+    expect(await reencryptStore(backend, newKey, { previousKeys: [oldKey] })).toMatchObject({ rewritten: 1 });
+    expect((await encryptedStore(backend, newKey).get('quiet'))?.sharedSecret).toBe('secret-of-quiet');
+  });
+
+  it('without replace, re-reads then sets, leaves a row rewritten before the re-read, and says it is not atomic', async () => {
+    const backend = new MemoryStore();
+    await encryptedStore(backend, oldKey).set(record('busy'));
+    const addOn = encryptedStore(backend, newKey, { previousKeys: [oldKey] });
+    // The reinstall lands between the listing and the re-read: the store answers the new row.
     const racing: SecretStore = {
       get: async (clientKey) => {
         await addOn.set(record(clientKey, { sharedSecret: 'reinstalled-secret' }));
@@ -71,6 +115,7 @@ describe('reencryptStore', () => {
     expect(await reencryptStore(racing, newKey, { previousKeys: [oldKey] })).toMatchObject({
       changed: 1,
       rewritten: 0,
+      atomic: false,
     });
     expect((await addOn.get('busy'))?.sharedSecret).toBe('reinstalled-secret');
   });
