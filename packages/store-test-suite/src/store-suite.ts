@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Installation, SecretStore } from '@connect-jwt/core';
+import type { Installation, SecretStore, StoreChange } from '@connect-jwt/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from './eventually.js';
 
@@ -18,6 +18,8 @@ export interface StoreSuiteOptions {
 const STORE_UNAVAILABLE = 'ERR_STORE_UNAVAILABLE';
 // The stores shipped for a fleet: each must keep remember/recall/forget (the suite checks by class name).
 const NETWORKED_STORES = new Set(['RedisStore', 'PostgresStore', 'SqliteStore']);
+// The stores shipped here that must have replace (compare-and-set), which a re-encrypt relies on.
+const REPLACING_STORES = new Set(['MemoryStore', ...NETWORKED_STORES]);
 
 /** A full install payload as a product sends it, with the fields a store must keep as they are. */
 export function sampleInstallation(clientKey: string, overrides: Partial<Installation> = {}): Installation {
@@ -303,6 +305,122 @@ export function storeSuite(name: string, factory: StoreFactory, options: StoreSu
         await expect(remember(store, uniqueClientKey('once-closed'), 'x')).rejects.toMatchObject({
           code: STORE_UNAVAILABLE,
         });
+      });
+    });
+
+    describe('replace (compare-and-set: write only over the record expected)', () => {
+      type Replacing = SecretStore & Required<Pick<SecretStore, 'replace'>>;
+      const withReplace = (title: string, test: (store: Replacing) => Promise<void>) =>
+        it(title, async () => {
+          const store = await open();
+          // A wrapper over a store without it, or a custom store, may go without: then nothing to check.
+          if (typeof store.replace !== 'function') return;
+          await test(store as Replacing);
+        });
+
+      it('the shipped stores have it', async () => {
+        const store = await open();
+        if (REPLACING_STORES.has(store.constructor.name)) expect(typeof store.replace).toBe('function');
+      });
+
+      withReplace('writes when the stored record is the one expected', async (store) => {
+        const clientKey = uniqueClientKey('replace');
+        await store.set(sampleInstallation(clientKey, { sharedSecret: 'first' }));
+        const expected = (await store.get(clientKey)) as Installation;
+        const next = sampleInstallation(clientKey, { sharedSecret: 'second', baseUrl: 'https://moved.atlassian.net' });
+        expect(await store.replace(expected, next)).toBe(true);
+        expect(await store.get(clientKey)).toEqual(next);
+        // And again from what it wrote.
+        const third = sampleInstallation(clientKey, { sharedSecret: 'third' });
+        expect(await store.replace((await store.get(clientKey)) as Installation, third)).toBe(true);
+        expect(await store.get(clientKey)).toEqual(third);
+      });
+
+      withReplace('refuses, leaving the row as it is, once another write landed', async (store) => {
+        const clientKey = uniqueClientKey('replace-stale');
+        await store.set(sampleInstallation(clientKey, { sharedSecret: 'listed' }));
+        const expected = (await store.get(clientKey)) as Installation;
+        const reinstall = sampleInstallation(clientKey, { sharedSecret: 'reinstalled' });
+        await store.set(reinstall);
+        expect(await store.replace(expected, sampleInstallation(clientKey, { sharedSecret: 'rewritten' }))).toBe(false);
+        expect(await store.get(clientKey)).toEqual(reinstall);
+      });
+
+      withReplace('refuses for a missing row, and after a delete, writing nothing', async (store) => {
+        const clientKey = uniqueClientKey('replace-missing');
+        const record = sampleInstallation(clientKey);
+        expect(await store.replace(record, sampleInstallation(clientKey, { sharedSecret: 'x' }))).toBe(false);
+        expect(await store.get(clientKey)).toBeUndefined();
+        await store.set(record);
+        const expected = (await store.get(clientKey)) as Installation;
+        await store.delete(clientKey);
+        expect(await store.replace(expected, sampleInstallation(clientKey, { sharedSecret: 'y' }))).toBe(false);
+        expect(await store.get(clientKey)).toBeUndefined();
+      });
+
+      withReplace('keeps the installationId lookup in step, like set', async (store) => {
+        if (typeof store.getByInstallationId !== 'function') return;
+        const clientKey = uniqueClientKey('replace-id');
+        const [before, after] = [uniqueInstallationId(), uniqueInstallationId()];
+        await store.set(sampleInstallation(clientKey, { installationId: before }));
+        const next = sampleInstallation(clientKey, { installationId: after, sharedSecret: 'moved' });
+        expect(await store.replace((await store.get(clientKey)) as Installation, next)).toBe(true);
+        expect(await store.getByInstallationId(after)).toEqual(next);
+        expect(await store.getByInstallationId(before)).toBeUndefined();
+      });
+
+      withReplace('announces a write on the change feed, like set', async (store) => {
+        if (typeof store.watch !== 'function') return;
+        const clientKey = uniqueClientKey('replace-feed');
+        await store.set(sampleInstallation(clientKey));
+        const expected = (await store.get(clientKey)) as Installation;
+        const heard: StoreChange[] = [];
+        let up = false;
+        const unwatch = await store.watch({
+          change: (change) => heard.push(change),
+          up: () => {
+            up = true;
+          },
+          down() {},
+        });
+        try {
+          await eventually(async () => expect(up).toBe(true), { within: 5000 });
+          const installationId = uniqueInstallationId();
+          expect(await store.replace(expected, sampleInstallation(clientKey, { installationId }))).toBe(true);
+          await eventually(async () => expect(heard).toContainEqual({ clientKey, installationId }), {
+            within: 5000,
+            every: 10,
+          });
+        } finally {
+          await unwatch();
+        }
+      });
+
+      withReplace('of 10 concurrent replaces from one record, exactly one writes', async (store) => {
+        const clientKey = uniqueClientKey('replace-race');
+        await store.set(sampleInstallation(clientKey, { sharedSecret: 'listed' }));
+        const expected = (await store.get(clientKey)) as Installation;
+        const others = sharedStorage ? [store, await open(), await open()] : [store];
+        const nexts = Array.from({ length: 10 }, (_, index) =>
+          sampleInstallation(clientKey, { sharedSecret: `contender-${index}` }),
+        );
+        const answers = await Promise.all(
+          nexts.map((next, index) => (others[index % others.length] as Replacing).replace(expected, next)),
+        );
+        expect(answers.filter((written) => written)).toHaveLength(1);
+        expect(await store.get(clientKey)).toEqual(nexts[answers.indexOf(true)]);
+      });
+
+      withReplace('a mistaken argument is a TypeError; after close(), ERR_STORE_UNAVAILABLE', async (store) => {
+        const clientKey = uniqueClientKey('replace-args');
+        const record = sampleInstallation(clientKey);
+        await expect(store.replace(null as never, record)).rejects.toThrow(TypeError);
+        await expect(store.replace(record, 'not a record' as never)).rejects.toThrow(TypeError);
+        await expect(store.replace(record, sampleInstallation(uniqueClientKey('other')))).rejects.toThrow(
+          /replace: expected and next must have the same clientKey/,
+        );
+        await store.close?.();
+        await expect(store.replace(record, record)).rejects.toMatchObject({ code: STORE_UNAVAILABLE });
       });
     });
 
