@@ -14,6 +14,7 @@ import {
   type EncryptionKey,
   encryptedStore,
   type Installation,
+  reencryptStore,
   type SecretStore,
   verifyRequest,
 } from '@connect-jwt/core';
@@ -300,6 +301,47 @@ for (const makeBackend of [postgresBackend, redisBackend, sqliteBackend]) {
         const again = await reencrypt(backend).done;
         expect(again.code).toBe(0);
         expect(again.stdout).toMatch(/rewrote 0, /);
+      },
+      TEST_TIMEOUT,
+    );
+
+    it(
+      're-encrypt keeps a reinstall that lands between its read of a row and its rewrite (compare-and-set)',
+      async () => {
+        await ready;
+        const label = `race-${randomBytes(3).toString('hex')}`;
+        const writer = track(instance(backend, OLD));
+        const rows = Array.from({ length: 6 }, (_, i) => install(label, i));
+        for (const row of rows) await writer.set(row);
+        // Every other row of this run is reinstalled by a serving instance at the last moment: after
+        // re-encrypt read it, right before the backend's own compare-and-set of its rewrite.
+        const serving = track(instance(backend, NEW, [OLD]));
+        const raw = track(backend.open());
+        const reinstalled = new Set(rows.filter((_, i) => i % 2 === 0).map((row) => row.clientKey));
+        const racing: SecretStore = {
+          get: (clientKey) => raw.get(clientKey),
+          set: (installation) => raw.set(installation),
+          delete: (clientKey) => raw.delete(clientKey),
+          installations: () => (raw.installations as () => AsyncIterable<Installation>)(),
+          replace: async (expected, next) => {
+            if (reinstalled.has(expected.clientKey)) {
+              await serving.set({
+                ...install(label, 0),
+                clientKey: expected.clientKey,
+                sharedSecret: `reinstalled-${expected.clientKey}`,
+              });
+            }
+            return (raw.replace as NonNullable<SecretStore['replace']>)(expected, next);
+          },
+        };
+        const report = await reencryptStore(racing, NEW, { previousKeys: [OLD] });
+        expect(report.atomic).toBe(true);
+        expect(report.changed).toBe(reinstalled.size);
+        const newOnly = track(encryptedStore(backend.open(), NEW, { requireEncryption: true }));
+        for (const row of rows) {
+          const expected = reinstalled.has(row.clientKey) ? `reinstalled-${row.clientKey}` : row.sharedSecret;
+          expect((await newOnly.get(row.clientKey))?.sharedSecret).toBe(expected);
+        }
       },
       TEST_TIMEOUT,
     );

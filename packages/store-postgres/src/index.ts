@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '@connect-jwt/core';
 import {
   assertInstallation,
-  assertReplaceArguments,
   assertRememberArguments,
   assertRememberKey,
+  assertReplaceArguments,
   ChangeFeed,
   type FeedLink,
   identifierOption,

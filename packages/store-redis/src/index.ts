@@ -1,9 +1,9 @@
 import type { Installation, SecretStore, StoreChangeListener } from '@connect-jwt/core';
 import {
   assertInstallation,
-  assertReplaceArguments,
   assertRememberArguments,
   assertRememberKey,
+  assertReplaceArguments,
   bareInstallationId,
   ChangeFeed,
   numberOption,
@@ -282,7 +282,12 @@ export class RedisStore implements SecretStore {
     const written = await this.#command('write the installation', () =>
       this.#client.eval(REPLACE_AND_ANNOUNCE, {
         keys: [this.prefix + clientKey],
-        arguments: [JSON.stringify(expected), JSON.stringify(next), this.#channel, changeMessage(clientKey, installationId)],
+        arguments: [
+          JSON.stringify(expected),
+          JSON.stringify(next),
+          this.#channel,
+          changeMessage(clientKey, installationId),
+        ],
       }),
     );
     return Number(written) === 1;

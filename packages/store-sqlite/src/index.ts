@@ -1,9 +1,9 @@
 import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '@connect-jwt/core';
 import {
   assertInstallation,
-  assertReplaceArguments,
   assertRememberArguments,
   assertRememberKey,
+  assertReplaceArguments,
   ChangeFeed,
   type FeedLink,
   identifierOption,

@@ -90,7 +90,7 @@ async function reencrypt(argv: string[], io: CommandIo): Promise<number> {
     );
     if (!report.atomic && !dryRun) {
       io.stdout(
-        'this store has no replace (compare-and-set): a reinstall landing between a row\'s re-read and its rewrite may have been overwritten\n',
+        "this store has no replace (compare-and-set): a reinstall landing between a row's re-read and its rewrite may have been overwritten\n",
       );
     }
     if (report.changed > 0 && !dryRun)

@@ -2,7 +2,12 @@
 // fails and checks its options alike. What users call is the main entry.
 
 export { StoreUnavailableError } from '../errors.js';
-export { assertInstallation, assertRememberArguments, assertRememberKey, assertReplaceArguments } from '../store/assert.js';
+export {
+  assertInstallation,
+  assertRememberArguments,
+  assertRememberKey,
+  assertReplaceArguments,
+} from '../store/assert.js';
 export { storeFailure } from '../store/contract.js';
 export { StoreGate } from '../store/gate.js';
 export { bareInstallationId, installationIdSpellings, sameInstallation, toAppAri } from '../store/installation-id.js';

@@ -94,7 +94,15 @@ export function cachedStore(store: SecretStore, options: CachedStoreOptions = {}
   const cached = new LruCachedStore(store, ttl, max, onFeedStatus);
   // A backend without an operation makes a wrapper without it, so a caller can tell (a Forge route
   // refuses a store without the installationId lookup at setup; a shared token cache one without remember).
-  for (const name of ['getByInstallationId', 'replace', 'remember', 'recall', 'forget', 'watch', 'installations'] as const) {
+  for (const name of [
+    'getByInstallationId',
+    'replace',
+    'remember',
+    'recall',
+    'forget',
+    'watch',
+    'installations',
+  ] as const) {
     if (typeof store[name] !== 'function') Object.defineProperty(cached, name, { value: undefined });
   }
   return cached;

@@ -67,7 +67,15 @@ export function encryptedStore(
   const encrypted = new EncryptedStore(store, encryptionKeys(key, options.previousKeys), requireEncryption);
   // A backend without an operation makes a wrapper without it, so a caller can tell (a Forge route
   // refuses a store without the lookup at setup; cachedStore falls back to its ttl without a feed).
-  for (const name of ['getByInstallationId', 'replace', 'remember', 'recall', 'forget', 'watch', 'installations'] as const) {
+  for (const name of [
+    'getByInstallationId',
+    'replace',
+    'remember',
+    'recall',
+    'forget',
+    'watch',
+    'installations',
+  ] as const) {
     if (typeof store[name] !== 'function') Object.defineProperty(encrypted, name, { value: undefined });
   }
   return encrypted;
