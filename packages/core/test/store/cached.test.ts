@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import {
   type CachedStore,
   cachedStore,
+  encryptedStore,
   type FeedStatus,
   type Installation,
   MemoryStore,
@@ -379,6 +381,33 @@ describe('cachedStore over a store with a change feed', () => {
 
     const plain = cachedStore(new CountingStore());
     for (const name of ['remember', 'recall', 'forget', 'watch'] as const) expect(plain[name]).toBeUndefined();
+  });
+});
+
+describe('cachedStore.replace', () => {
+  it('passes it through and evicts the key, so the next read sees the write even without a feed', async () => {
+    const backend = new MemoryStore();
+    // No watch: only replace's own eviction can keep this cache right.
+    const feedless: SecretStore = {
+      get: (clientKey) => backend.get(clientKey),
+      set: (installation) => backend.set(installation),
+      delete: (clientKey) => backend.delete(clientKey),
+      replace: (expected, next) => backend.replace(expected, next),
+    };
+    const store = cachedStore(feedless, { ttl: 3_600_000 });
+    await store.set(record('k', 'old'));
+    const expected = (await store.get('k')) as Installation;
+    expect(await store.replace?.(expected, record('k', 'new'))).toBe(true);
+    expect((await store.get('k'))?.sharedSecret).toBe('new');
+    expect(await store.replace?.(expected, record('k', 'stale'))).toBe(false);
+    expect((await store.get('k'))?.sharedSecret).toBe('new');
+  });
+
+  it('a wrapper over a store without replace has none, encrypted or cached', async () => {
+    const plain = new CountingStore();
+    expect(cachedStore(plain).replace).toBeUndefined();
+    expect(encryptedStore(plain, randomBytes(32)).replace).toBeUndefined();
+    expect(typeof cachedStore(encryptedStore(new MemoryStore(), randomBytes(32))).replace).toBe('function');
   });
 });
 
