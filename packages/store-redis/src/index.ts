@@ -111,10 +111,26 @@ const KNOWN_OPTIONS = {
 // can see the record change without its change being on the feed, and a cluster needs no second
 // node for it (a PUBLISH on any node reaches the subscribers of every node).
 const SET_AND_ANNOUNCE = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('PUBLISH', ARGV[2], ARGV[3])";
-// The compare, the write and the announcement in one step: `replace` writes only over the exact
-// record it was given (the JSON as stored), so a reinstall landing meanwhile is never overwritten.
-const REPLACE_AND_ANNOUNCE =
-  "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end redis.call('SET', KEYS[1], ARGV[2]) redis.call('PUBLISH', ARGV[3], ARGV[4]) return 1";
+// The compare, the write and the announcement in one step: `replace` writes only over the record it
+// was given, so a reinstall landing meanwhile is never overwritten. Compared as JSON values, not
+// text (a row written by another tool may be spaced differently); the same text is the fast path.
+const REPLACE_AND_ANNOUNCE = `
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 0 end
+local function same(a, b)
+  if type(a) ~= type(b) then return false end
+  if type(a) ~= 'table' then return a == b end
+  for k, v in pairs(a) do if not same(v, b[k]) then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
+end
+if stored ~= ARGV[1] then
+  local ok, equal = pcall(function() return same(cjson.decode(stored), cjson.decode(ARGV[1])) end)
+  if not (ok and equal) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1`;
 const DELETE_AND_ANNOUNCE = "redis.call('DEL', KEYS[1]) return redis.call('PUBLISH', ARGV[1], ARGV[2])";
 
 /** The commands the store sends, the same on a single-server client and a cluster client. */

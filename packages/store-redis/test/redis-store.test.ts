@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cachedStore, encryptedStore, StoreUnavailableError } from '@connect-jwt/core';
+import { cachedStore, encryptedStore, type Installation, StoreUnavailableError } from '@connect-jwt/core';
 import { SecretDecryptionError } from '@connect-jwt/core/errors';
 import { RedisStore } from '@connect-jwt/store-redis';
 import {
@@ -99,6 +99,20 @@ describe('RedisStore', () => {
     expect(JSON.parse((await (await adminClient()).get(`${prefix}layout:layout-key`)) as string)).toEqual(installation);
     await store.delete('layout-key');
     expect(await (await adminClient()).exists(`${prefix}layout:layout-key`)).toBe(0);
+    await store.close();
+  });
+
+  it('replace compares JSON values, not text: a row another tool spaced differently is still the one expected', async () => {
+    const store = new RedisStore({ url, prefix: `${prefix}spaced:` });
+    const clientKey = uniqueClientKey('spaced');
+    const written = sampleInstallation(clientKey, { nested: { list: [1, 'two', null], empty: {} } });
+    await (await adminClient()).set(`${prefix}spaced:${clientKey}`, JSON.stringify(written, null, 2));
+    const expected = (await store.get(clientKey)) as Installation;
+    expect(await store.replace({ ...expected, nested: { list: [1, 'two'], empty: {} } }, written)).toBe(false);
+    expect(await store.replace({ ...expected, extra: 'x' }, written)).toBe(false);
+    const next = sampleInstallation(clientKey, { sharedSecret: 'rewritten' });
+    expect(await store.replace(expected, next)).toBe(true);
+    expect(await store.get(clientKey)).toEqual(next);
     await store.close();
   });
 

@@ -47,7 +47,7 @@ interface Statements {
   get: Database.Statement<[string], { installation: string }>;
   byInstallationId: Database.Statement<[string, string, string], { installation: string }>;
   upsert: Database.Statement<[string, string, number]>;
-  replace: Database.Statement<[string, number, string, string]>;
+  replace: Database.Statement<[{ next: string; now: number; clientKey: string; expected: string }]>;
   delete: Database.Statement<[string]>;
   firstPage: Database.Statement<[], { client_key: string; installation: string }>;
   nextPage: Database.Statement<[string], { client_key: string; installation: string }>;
@@ -131,15 +131,20 @@ export class SqliteStore implements SecretStore {
   }
 
   /**
-   * One UPDATE that writes only over the record stored as `expected` (its JSON text, as `set`
-   * wrote it): one statement, so atomic whichever process holds the file, and recorded for the
+   * One UPDATE that writes only over the record stored as `expected` (its JSON text as `set` wrote
+   * it, or the same once minified, for a row another tool wrote): one statement, so atomic whichever process holds the file, and recorded for the
    * change feed by the same trigger as any update.
    */
   async replace(expected: Installation, next: Installation): Promise<boolean> {
     assertReplaceArguments(expected, next);
     const json = JSON.stringify(next);
     const { changes } = this.#run('write', (statements) =>
-      statements.replace.run(json, Date.now(), next.clientKey, JSON.stringify(expected)),
+      statements.replace.run({
+        next: json,
+        now: Date.now(),
+        clientKey: next.clientKey,
+        expected: JSON.stringify(expected),
+      }),
     );
     return changes === 1;
   }
@@ -340,7 +345,8 @@ export class SqliteStore implements SecretStore {
          ON CONFLICT (client_key) DO UPDATE SET installation = excluded.installation, updated_at = excluded.updated_at`,
       ),
       replace: database.prepare(
-        `UPDATE ${table} SET installation = ?, updated_at = ? WHERE client_key = ? AND installation = ?`,
+        `UPDATE ${table} SET installation = @next, updated_at = @now WHERE client_key = @clientKey AND (installation = @expected
+         OR (json_valid(installation) AND json_valid(@expected) AND json(installation) = json(@expected)))`,
       ),
       delete: database.prepare(`DELETE FROM ${table} WHERE client_key = ?`),
       firstPage: database.prepare(

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createJwt, encryptedStore, verifyRequest } from '@connect-jwt/core';
+import { createJwt, encryptedStore, type Installation, verifyRequest } from '@connect-jwt/core';
 import { SecretDecryptionError } from '@connect-jwt/core/errors';
 import { SqliteStore } from '@connect-jwt/store-sqlite';
 import { changeFeedSuite, installationsSuite, sampleInstallation, storeSuite } from '@connect-jwt/store-test-suite';
@@ -95,6 +95,26 @@ describe('SqliteStore', () => {
     expect(call).toThrow(
       'SqliteStore: unknown option "database"; the options are filename, client, table, busyTimeout',
     );
+  });
+});
+
+describe('SqliteStore.replace', () => {
+  it('takes a row another tool spaced differently as the one expected, and refuses a different one', async () => {
+    const path = join(directory, 'spaced.sqlite');
+    const store = new SqliteStore(path);
+    const written = sampleInstallation('spaced', { nested: { list: [1, 'two', null] } });
+    await store.set(sampleInstallation('spaced'));
+    const raw = new Database(path);
+    raw
+      .prepare('UPDATE connect_jwt_installations SET installation = ? WHERE client_key = ?')
+      .run(JSON.stringify(written, null, 2), 'spaced');
+    raw.close();
+    const expected = (await store.get('spaced')) as Installation;
+    expect(await store.replace({ ...expected, extra: 'x' }, written)).toBe(false);
+    const next = sampleInstallation('spaced', { sharedSecret: 'rewritten' });
+    expect(await store.replace(expected, next)).toBe(true);
+    expect(await store.get('spaced')).toEqual(next);
+    await store.close();
   });
 });
 
