@@ -12,7 +12,7 @@ import { createJwt } from '@connect-jwt/core';
 import { TcpProxy } from '@connect-jwt/store-test-suite';
 import { createFakeProduct, type FakeProduct } from '@connect-jwt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AddonProcess, type Framework, startAddonProcess } from '../../scripts/reliability/harness.ts';
+import { type AddonProcess, type Framework, startAddonProcess } from '../support/reliability/harness.ts';
 import {
   createClient,
   DATABASE_URL,

@@ -5,8 +5,8 @@
 import { computeQsh, createJwt, MemoryStore, verifyRequest } from '@connect-jwt/core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { recordRow } from '../../scripts/reliability/report.ts';
-import { settings } from '../../scripts/reliability/settings.ts';
+import { recordRow } from '../support/reliability/report.ts';
+import { settings } from '../support/reliability/settings.ts';
 import {
   acceptedProblem,
   authorizationValue,

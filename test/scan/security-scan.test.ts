@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import * as expressExample from '../../examples/express-addon/src/app.ts';
 import * as fastifyExample from '../../examples/fastify-addon/src/app.ts';
 import * as koaExample from '../../examples/koa-addon/src/app.ts';
-import { recordRow } from '../../scripts/reliability/report.ts';
+import { recordRow } from '../support/reliability/report.ts';
 
 interface Route {
   method: string;

@@ -32,9 +32,9 @@ if (typeof globalThis.gc !== 'function') throw new Error('addon-process must be 
 if (!STORE_URL) throw new Error('STORE_URL is required');
 
 const starters: Record<string, () => Promise<(options: StartOptions) => Promise<RunningAddon>>> = {
-  express: async () => (await import('../../examples/express-addon/src/app.ts')).startAddon,
-  koa: async () => (await import('../../examples/koa-addon/src/app.ts')).startAddon,
-  fastify: async () => (await import('../../examples/fastify-addon/src/app.ts')).startAddon,
+  express: async () => (await import('../../../examples/express-addon/src/app.ts')).startAddon,
+  koa: async () => (await import('../../../examples/koa-addon/src/app.ts')).startAddon,
+  fastify: async () => (await import('../../../examples/fastify-addon/src/app.ts')).startAddon,
 };
 
 function openStore(): SecretStore {

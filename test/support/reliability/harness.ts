@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 export type Framework = 'express' | 'koa' | 'fastify';
 export const FRAMEWORKS: Framework[] = ['express', 'koa', 'fastify'];
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const processScript = fileURLToPath(new URL('./addon-process.ts', import.meta.url));
 const processTsconfig = fileURLToPath(new URL('./tsconfig.json', import.meta.url));
 
