@@ -2,6 +2,7 @@
 // through its real lifecycle route, a pool of tagged requests (valid and invalid host tokens) and
 // an autocannon run that checks every single answer against what its request should get.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { nowSeconds, unsignedToken } from '@connect-jwt/adapter-test-suite';
 import { installPayload, type KeyServer, mintContextToken, mintHostToken, signInstall } from '@connect-jwt/testing';
 import autocannon from 'autocannon';
 import { type AddonProcess, launchAddonProcess } from '../addon-process/launch.ts';
@@ -257,12 +258,9 @@ async function invalidEntry(addonUrl: string, installation: Installation, n: num
         true,
       );
     case 'alg-none': {
-      const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-      const iat = Math.floor(Date.now() / 1000);
-      const claims = Buffer.from(JSON.stringify({ iss: installation.clientKey, iat, exp: iat + 180 })).toString(
-        'base64url',
-      );
-      return entry(`${header}.${claims}.`, 'ERR_ALG_UNSUPPORTED', false);
+      const iat = nowSeconds();
+      const token = unsignedToken({ alg: 'none', typ: 'JWT' }, { iss: installation.clientKey, iat, exp: iat + 180 });
+      return entry(token, 'ERR_ALG_UNSUPPORTED', false);
     }
     case 'context-token-on-strict-route':
       return entry(await mintContextToken(identity), 'ERR_QSH_MISMATCH', true);
