@@ -9,7 +9,7 @@
 //  - a signature whose last character has non-zero spare bits is refused (jose decodes it to the
 //    same bytes, so one signature would have several spellings).
 
-import { base64url, SHARED_SECRET, signToken } from '@connect-jwt/adapter-test-suite';
+import { SHARED_SECRET, signToken } from '@connect-jwt/adapter-test-suite';
 import { type ConnectJwtError, decode, isConnectJwtError } from '@connect-jwt/core';
 import fc from 'fast-check';
 import { jwtVerify } from 'jose';
