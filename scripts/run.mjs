@@ -93,7 +93,7 @@ function runVitest(resultsFile, args, { loopbackOnly = false } = {}) {
 
 /** Chromium driving the examples and the testing kit's host page, in a loopback-only namespace. */
 function runBrowserTests(resultsFile, args) {
-  return runVitest(resultsFile, ['--config', 'test/browser/vitest.config.ts', ...args], { loopbackOnly: true });
+  return runVitest(resultsFile, ['--project', 'browser', ...args], { loopbackOnly: true });
 }
 
 const job = process.argv[2];
@@ -115,15 +115,13 @@ switch (job) {
     const resultsDir = join(root, '.vitest-results');
     rmSync(resultsDir, { recursive: true, force: true });
     mkdirSync(resultsDir, { recursive: true });
-    const main = runVitest(join(resultsDir, 'results.json'), []);
+    // The projects of vitest.config.ts, one counted run each.
+    const main = runVitest(join(resultsDir, 'results.json'), ['--project', 'main']);
     // Load, faults, fuzz and scan run after the rest, alone on the machine, in the short profile.
-    const reliability = runVitest(join(resultsDir, 'reliability.json'), [
-      '--config',
-      'scripts/reliability/vitest.config.ts',
-    ]);
+    const reliability = runVitest(join(resultsDir, 'reliability.json'), ['--project', 'reliability']);
     const browser = runBrowserTests(join(resultsDir, 'browser.json'), []);
     // The tarballs (publint, attw), a consumer project outside the repository, and the lint.
-    const release = runVitest(join(resultsDir, 'release.json'), ['--config', 'test/release/vitest.config.ts']);
+    const release = runVitest(join(resultsDir, 'release.json'), ['--project', 'release']);
     const passed = main.passed + reliability.passed + browser.passed + release.passed;
     const failed = main.failed + reliability.failed + browser.failed + release.failed;
     console.log(`\n${passed} passed, ${failed} failed`);
@@ -147,15 +145,7 @@ switch (job) {
     // rewrites docs/reliability.md with the figures.
     const status = run(
       pnpm,
-      [
-        ...pnpmPrefix,
-        'exec',
-        'vitest',
-        'run',
-        '--config',
-        'scripts/reliability/vitest.config.ts',
-        ...process.argv.slice(3),
-      ],
+      [...pnpmPrefix, 'exec', 'vitest', 'run', '--project', 'reliability', ...process.argv.slice(3)],
       {
         env: {
           ...env,

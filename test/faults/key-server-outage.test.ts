@@ -15,8 +15,8 @@ import {
   newInstallation,
   sendInstall,
   startAddonProcess,
-} from '../../scripts/reliability/harness.ts';
-import { recordRow } from '../../scripts/reliability/report.ts';
+} from '../support/reliability/harness.ts';
+import { recordRow } from '../support/reliability/report.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

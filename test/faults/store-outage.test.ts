@@ -29,9 +29,9 @@ import {
   runLoad,
   sendInstall,
   startAddonProcess,
-} from '../../scripts/reliability/harness.ts';
-import { recordRow } from '../../scripts/reliability/report.ts';
-import { settings } from '../../scripts/reliability/settings.ts';
+} from '../support/reliability/harness.ts';
+import { recordRow } from '../support/reliability/report.ts';
+import { settings } from '../support/reliability/settings.ts';
 
 const REDIS = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const POSTGRES = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');

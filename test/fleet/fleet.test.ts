@@ -12,7 +12,6 @@ import { createJwt } from '@connect-jwt/core';
 import { TcpProxy } from '@connect-jwt/store-test-suite';
 import { createFakeProduct, type FakeProduct } from '@connect-jwt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AddonProcess, type Framework, startAddonProcess } from '../../scripts/reliability/harness.ts';
 import {
   createClient,
   DATABASE_URL,
@@ -20,6 +19,7 @@ import {
   REDIS_URL,
   removeRedisKeys,
 } from '../stores/helpers/addon-process.js';
+import { type AddonProcess, type Framework, startAddonProcess } from '../support/reliability/harness.ts';
 
 /** The bound: every instance honours an install, reinstall or uninstall within this. */
 const PROPAGATION_BOUND_MS = 1000;

@@ -15,9 +15,9 @@ import {
   type Installation,
   installInstallations,
   startAddonProcess,
-} from '../../scripts/reliability/harness.ts';
-import { recordRow } from '../../scripts/reliability/report.ts';
-import { settings } from '../../scripts/reliability/settings.ts';
+} from '../support/reliability/harness.ts';
+import { recordRow } from '../support/reliability/report.ts';
+import { settings } from '../support/reliability/settings.ts';
 import {
   acceptedProblem,
   claimDamage,

@@ -1,6 +1,6 @@
 // Generators of hostile input shared by the core and adapter fuzz suites: random requests,
 // mutations of a valid token, and validly signed tokens whose header or claims have wrong types.
-import { createHmac } from 'node:crypto';
+import { base64url, signToken } from '@connect-jwt/adapter-test-suite';
 import { ConnectJwtError } from '@connect-jwt/core';
 import fc from 'fast-check';
 
@@ -28,8 +28,6 @@ export function typedRefusalProblem(error: unknown): string | undefined {
   if (error.status !== 401) return `${error.code} with status ${error.status}`;
   return undefined;
 }
-
-const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64url');
 
 /** Percent-encodes the UTF-8 bytes of `text` (a lone surrogate becomes U+FFFD, where encodeURIComponent throws). */
 export function percentEncode(text: string): string {
@@ -81,10 +79,10 @@ export const queryString = fc
 
 /** A random JSON-ish or random-character token segment. */
 const segment = fc.oneof(
-  fc.jsonValue({ maxDepth: 2 }).map((value) => b64(JSON.stringify(value) ?? 'null')),
+  fc.jsonValue({ maxDepth: 2 }).map((value) => base64url(JSON.stringify(value) ?? 'null')),
   fc.base64String({ maxLength: 60 }),
   fc.string({ maxLength: 30 }),
-  fc.uint8Array({ maxLength: 40 }).map((bytes) => b64(Buffer.from(bytes))),
+  fc.uint8Array({ maxLength: 40 }).map((bytes) => base64url(Buffer.from(bytes))),
   fc.constantFrom('', 'e30', 'eyJhbGciOiJIUzI1NiJ9', 'eyJhbGciOiJub25lIn0', 'bnVsbA', 'W10'),
 );
 
@@ -215,12 +213,6 @@ export function rawJson(value: Record<string, unknown>): string {
   return text.replace(/"__RAW_(\d+)__"/g, (_match, index: string) => raws[Number(index)] as string);
 }
 
-/** A compact HS256-signed token over exactly these header and payload JSON texts. */
-export function signJson(headerJson: string, payloadJson: string | Buffer, secret: string): string {
-  const signingInput = `${b64(headerJson)}.${b64(payloadJson)}`;
-  return `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
-}
-
 export const CLAIM_NAMES = ['iss', 'iat', 'exp', 'nbf', 'qsh', 'sub', 'aud', 'context'] as const;
 
 /** 1–3 claims replaced with wrong-typed values (or removed), possibly also a header field. */
@@ -247,7 +239,7 @@ export function damagedToken(
     else payload[name] = value;
   }
   const header = { alg: 'HS256', typ: 'JWT', ...damage.header };
-  return signJson(rawJson(header), rawJson(payload), secret);
+  return signToken(rawJson(header), rawJson(payload), secret);
 }
 
 /**

@@ -2,11 +2,12 @@
 // (./adapters.test.ts) and reports to the reliability run. Whatever comes in, what comes out is
 // an accepted token that really is valid for this request, or a typed ConnectJwtError (401, a
 // code from DESIGN.md). Never another kind of exception, never a crash.
+import { signToken } from '@connect-jwt/adapter-test-suite';
 import { computeQsh, createJwt, MemoryStore, verifyRequest } from '@connect-jwt/core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { recordRow } from '../../scripts/reliability/report.ts';
-import { settings } from '../../scripts/reliability/settings.ts';
+import { recordRow } from '../support/reliability/report.ts';
+import { settings } from '../support/reliability/settings.ts';
 import {
   acceptedProblem,
   authorizationValue,
@@ -17,7 +18,6 @@ import {
   nastyString,
   percentEncode,
   queryString,
-  signJson,
   typedRefusalProblem,
 } from './hostile.ts';
 
@@ -170,7 +170,7 @@ describe('verifyRequest under hostile input', () => {
                 Buffer.from('"}'),
               ])
             : Buffer.from(bytes);
-          const token = signJson('{"alg":"HS256","typ":"JWT"}', payload, sharedSecret);
+          const token = signToken('{"alg":"HS256","typ":"JWT"}', payload, sharedSecret);
           const request = { method: 'GET', url, headers: { authorization: `JWT ${token}` } };
           count(await outcome(request, (accepted) => acceptedProblem(accepted, { clientKey, qsh: [qsh] })));
         }),

@@ -16,9 +16,9 @@ import {
   MiB,
   runLoad,
   startAddonProcess,
-} from '../../scripts/reliability/harness.ts';
-import { recordRow } from '../../scripts/reliability/report.ts';
-import { settings } from '../../scripts/reliability/settings.ts';
+} from '../support/reliability/harness.ts';
+import { recordRow } from '../support/reliability/report.ts';
+import { settings } from '../support/reliability/settings.ts';
 
 const INSTALLATIONS = 4;
 const POOL_SIZE = 400;

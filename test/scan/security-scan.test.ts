@@ -4,6 +4,7 @@
 // be answered with a 4xx whose body holds no token, no token segment, no secret and no signing
 // input; the three frameworks must answer every probe alike; and no probe may change the store.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { unsignedToken } from '@connect-jwt/adapter-test-suite';
 import { createJwt, encode, MemoryStore } from '@connect-jwt/core';
 import type { RunningAddon, StartOptions } from '@connect-jwt/example-shared';
 import { createFakeProduct, type FakeProduct, installPayload, signInstall } from '@connect-jwt/testing';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import * as expressExample from '../../examples/express-addon/src/app.ts';
 import * as fastifyExample from '../../examples/fastify-addon/src/app.ts';
 import * as koaExample from '../../examples/koa-addon/src/app.ts';
-import { recordRow } from '../../scripts/reliability/report.ts';
+import { recordRow } from '../support/reliability/report.ts';
 
 interface Route {
   method: string;
@@ -190,8 +191,7 @@ describe.each(examples)('security scan of the %s example', (framework, startAddo
       const url = `${addon.baseUrl}${route.path}`;
       const qshClaims = { method: route.method === 'HEAD' ? 'GET' : route.method, uri: url, baseUrl: addon.baseUrl };
       const now = Math.floor(Date.now() / 1000);
-      const unsigned = (claims: Record<string, unknown>) =>
-        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+      const unsigned = (claims: Record<string, unknown>) => unsignedToken({ alg: 'none', typ: 'JWT' }, claims);
       const probes: [string, string | undefined][] = [
         ['no token', undefined],
         ['HS256 with a bogus key', await createJwt(product.clientKey, bogusKey, qshClaims)],

@@ -10,7 +10,6 @@ import {
   removeRedisKeys,
   startAddon,
   stopAllAddons,
-  stopChild,
 } from './helpers/addon-process.js';
 
 // A store outage seen from the product: a real Express add-on process whose store link (through
@@ -80,7 +79,7 @@ for (const backend of backends) {
             if (response.status !== 200) throw new Error(`still ${response.status}`);
           });
         } finally {
-          await stopChild(addon.child);
+          await addon.stop();
           await balancer.close();
           await product.close();
           await proxy.close();

@@ -10,7 +10,6 @@ import {
   removeRedisKeys,
   startAddon,
   stopAllAddons,
-  stopChild,
 } from './helpers/addon-process.js';
 
 // Real servers: these tests fail (they do not skip) when Redis or PostgreSQL is not running.
@@ -65,7 +64,7 @@ async function startDeployment(kind: string, url: string, namespace: string, cac
     a,
     b,
     async stop() {
-      await Promise.all([stopChild(a.child), stopChild(b.child)]);
+      await Promise.all([a.stop(), b.stop()]);
       await balancer.close();
       await product.close();
     },

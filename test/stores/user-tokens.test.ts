@@ -10,7 +10,6 @@ import {
   removeRedisKeys,
   startAddon,
   stopAllAddons,
-  stopChild,
 } from './helpers/addon-process.js';
 
 // Two add-on processes on one Redis / PostgreSQL share the user tokens they get (productFetch's
@@ -76,7 +75,7 @@ for (const backend of backends) {
           expect(product.tokenRequests.map((r) => r.status)).toEqual([200, 200]);
           expect(product.received.map((c) => c.status)).toEqual([200, 200, 401, 200, 401, 200]);
         } finally {
-          await Promise.all([stopChild(a.child), stopChild(b.child)]);
+          await Promise.all([a.stop(), b.stop()]);
           await balancer.close();
           await product.close();
         }

@@ -13,7 +13,6 @@ import {
   removeRedisKeys,
   startAddon,
   stopAllAddons,
-  stopChild,
 } from './helpers/addon-process.js';
 
 // Real Redis and PostgreSQL: this test fails (it does not skip) when they are not running.
@@ -87,7 +86,7 @@ describe.each([
           expect(runs).toHaveLength(1);
         }
       } finally {
-        await Promise.all([stopChild(a.child), stopChild(b.child)]);
+        await Promise.all([a.stop(), b.stop()]);
         await balancer.close();
         await product.close();
       }

@@ -1,9 +1,9 @@
 // The one behaviour table that Express, Koa and Fastify must all answer alike. Every case runs
 // over real HTTP against each framework's app (see BehaviourApp in ./behaviour-suite.ts).
-import { createHmac } from 'node:crypto';
 import { type CreateJwtOptions, createJwt, encode } from '@connect-jwt/core';
 import { INSTALLATION } from './installation.js';
 import type { FlakyStore } from './stores.js';
+import { base64url, signToken, unsignedToken } from './tokens.js';
 
 const STRANGER = { clientKey: 'unknown-installation', sharedSecret: 'a-secret-nobody-installed-0123456789' };
 export const REALM = 'test-addon';
@@ -43,15 +43,12 @@ export interface Case {
 const mint = (options: CreateJwtOptions = {}, installation = INSTALLATION) =>
   createJwt(installation.clientKey, installation.sharedSecret, { subject: 'account-42', ...options });
 const auth = (token: string) => ({ authorization: `JWT ${token}` });
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A compact JWS with any header, HMAC-signed with the installation secret, to exercise the algorithm check. */
 async function withHeader(header: Record<string, unknown>, hmac: 'sha256' | 'sha512' | null): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const payload = { iss: INSTALLATION.clientKey, iat: now, exp: now + 180, qsh: 'context-qsh' };
-  const input = `${b64(header)}.${b64(payload)}`;
-  const signature = hmac ? createHmac(hmac, INSTALLATION.sharedSecret).update(input).digest('base64url') : '';
-  return `${input}.${signature}`;
+  return hmac ? signToken(header, payload, INSTALLATION.sharedSecret, hmac) : unsignedToken(header, payload);
 }
 
 // What Chromium sends when it loads an iframe or follows a link.
@@ -240,7 +237,7 @@ export const cases: Case[] = [
       request: async () => {
         const [header, payload, signature] = (await strictGet()).split('.') as [string, string, string];
         const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-        const forged = b64({ ...claims, sub: 'account-admin' });
+        const forged = base64url(JSON.stringify({ ...claims, sub: 'account-admin' }));
         return { path: '/api/data', headers: auth(`${header}.${forged}.${signature}`) };
       },
       status: 401,

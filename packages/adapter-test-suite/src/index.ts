@@ -18,5 +18,14 @@ export { lifecycleSuite, WHOAMI } from './lifecycle-suite.js';
 export type { RunningServer } from './listen.js';
 export { listen } from './listen.js';
 export { CountingStore, FlakyStore, storeWithInstallation } from './stores.js';
+export {
+  base64url,
+  CLIENT_KEY,
+  HS256_HEADER,
+  nowSeconds,
+  SHARED_SECRET,
+  signToken,
+  unsignedToken,
+} from './tokens.js';
 export type { WebhookApps } from './webhook-suite.js';
 export { WEBHOOK_DESCRIPTOR, webhookSuite } from './webhook-suite.js';

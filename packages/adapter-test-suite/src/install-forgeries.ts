@@ -8,6 +8,7 @@ import {
   type SignInstallOptions,
   signInstall,
 } from '@connect-jwt/testing';
+import { nowSeconds, unsignedToken } from './tokens.js';
 
 /** What a row needs: the key server Atlassian signs with and the victim already installed. */
 export interface ForgeryContext {
@@ -64,11 +65,8 @@ function keyServerAnswering(mode: 'not-found' | 'error' | 'garbage' | 'hang') {
   };
 }
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
 function unsecured(claims: Record<string, unknown>): string {
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 60 })}.`;
+  return unsignedToken({ alg: 'none', typ: 'JWT' }, { ...claims, iat: nowSeconds(), exp: nowSeconds() + 60 });
 }
 
 function tamper(token: string, claims: Record<string, unknown>): string {

@@ -13,6 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTACKER_SECRET, forgeryCode, installForgeries } from './install-forgeries.js';
 import type { RunningServer } from './listen.js';
+import { nowSeconds, unsignedToken } from './tokens.js';
 
 const ADDON = 'https://addon.example.com';
 /** The authenticated route every lifecycle app serves: it answers the verified clientKey. */
@@ -47,13 +48,8 @@ function sign(payload: InstallPayload, options: Partial<SignInstallOptions> = {}
   return signInstall({ key: keyServer.key, addonBaseUrl: ADDON, payload, ...options });
 }
 
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
 function unsecuredToken(claims: Record<string, unknown>): string {
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
+  return unsignedToken({ alg: 'none', typ: 'JWT' }, claims);
 }
 
 /** Registers the lifecycle table (installs, forgeries, bad bodies, scanner probes) against one framework. */

@@ -1,10 +1,13 @@
-// Helpers for the cross-process store tests: real add-on processes (fixtures/express-addon.ts)
-// and a load balancer in front of them. Not a test file itself.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Helpers for the cross-process store tests: real add-on processes (test/support/addon-process's
+// stores-addon.ts, through the one launcher) and a load balancer in front of them. Not a test file itself.
 import { TcpProxy } from '@connect-jwt/store-test-suite';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { type AddonProcess, launchAddonProcess, stopAllAddonProcesses } from '../../support/addon-process/launch.ts';
+
+export type { AddonProcess };
+/** Stops every add-on process started so far (call it in `afterAll`). */
+export const stopAllAddons = stopAllAddonProcesses;
 
 export { createClient, pg };
 
@@ -26,61 +29,9 @@ export async function dropPostgresSchema(schema: string): Promise<void> {
   await pool.end();
 }
 
-const fixture = fileURLToPath(new URL('../fixtures/express-addon.ts', import.meta.url));
-const fixtureTsconfig = fileURLToPath(new URL('../fixtures/tsconfig.json', import.meta.url));
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-export interface AddonProcess {
-  child: ChildProcess;
-  port: number;
-}
-
-const children: ChildProcess[] = [];
-
-/** Stops every add-on process started so far (call it in `afterAll`). */
-export async function stopAllAddons(): Promise<void> {
-  await Promise.all(children.map(stopChild));
-}
-
-/** Closes the process's stdin (it exits on that), then kills it if it has not gone in 5 s. */
-export function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.stdin?.end();
-  });
-}
-
-/** Starts fixtures/express-addon.ts under tsx with `env`; resolves once it listens. */
+/** Starts stores-addon.ts with `env`; resolves once it listens. */
 export function startAddon(env: Record<string, string>): Promise<AddonProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
-    cwd: root,
-    env: { ...process.env, ...env, TSX_TSCONFIG_PATH: fixtureTsconfig },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`add-on process did not start:\n${output}`)), 60_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /LISTENING (\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]) });
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`add-on process exited with ${code}:\n${output}`));
-    });
-  });
+  return launchAddonProcess('stores-addon', env, 'stores add-on');
 }
 
 /** The add-on's one public address, forwarded to whichever instance the test picks (a load balancer). */

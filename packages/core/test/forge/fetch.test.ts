@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { unsignedToken } from '@connect-jwt/adapter-test-suite';
 import { createFakeForge, type FakeForge } from '@connect-jwt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -51,8 +52,7 @@ describe('forgeFetch', () => {
 });
 
 describe('createSystemTokenCache', () => {
-  const token = (exp: number) =>
-    `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.sig`;
+  const token = (exp: number) => unsignedToken('{"alg":"none"}', { exp }, 'sig');
   const now = () => Math.floor(Date.now() / 1000);
   const id = 'ari:cloud:ecosystem::installation/0f6a3c1e-7b8d-4c2a-9e1f-123456789abc';
 
@@ -89,8 +89,7 @@ describe('createSystemTokenCache', () => {
 });
 
 describe('createSystemTokenCache({ store }): one token for the fleet', () => {
-  const token = (exp: number) =>
-    `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.sig`;
+  const token = (exp: number) => unsignedToken('{"alg":"none"}', { exp }, 'sig');
   const now = () => Math.floor(Date.now() / 1000);
   const id = 'ari:cloud:ecosystem::installation/0f6a3c1e-7b8d-4c2a-9e1f-123456789abc';
   const storeKey = randomBytes(32);

@@ -8,13 +8,13 @@
 //    none, and jose on Node 20 decodes with atob, which forgives both;
 //  - a signature whose last character has non-zero spare bits is refused (jose decodes it to the
 //    same bytes, so one signature would have several spellings).
-import { createHmac } from 'node:crypto';
+
+import { SHARED_SECRET, signToken } from '@connect-jwt/adapter-test-suite';
 import { type ConnectJwtError, decode, isConnectJwtError } from '@connect-jwt/core';
 import fc from 'fast-check';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseCompactToken, verifyHs256 } from '../../src/lib/compact-jws.js';
-import { base64url, SHARED_SECRET } from '../support/tokens.js';
 
 const NOW = 1_764_000_000;
 const key = new TextEncoder().encode(SHARED_SECRET);
@@ -118,11 +118,6 @@ const mutation = fc.oneof(
   },
 );
 
-function sign(header: string, payload: string, secret: string): string {
-  const input = `${base64url(header)}.${base64url(payload)}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
-}
-
 async function outcome<T>(run: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   try {
     return { ok: true, value: await run() };
@@ -160,7 +155,7 @@ describe('compact-jws + claims against jose.jwtVerify', () => {
         mutation,
         fc.constantFrom(0, 30, 120),
         async (header, payload, secret, mutate, clockTolerance) => {
-          const token = mutate(sign(header, payload, secret));
+          const token = mutate(signToken(header, payload, secret));
           const ours = await outcome(() => decode(token, SHARED_SECRET, { clockTolerance }));
           const theirs = await outcome(
             async () => (await jwtVerify(token, key, { algorithms: ['HS256'], clockTolerance })).payload,
@@ -190,7 +185,7 @@ describe('compact-jws + claims against jose.jwtVerify', () => {
   });
 
   it('refuses a future iat that jose accepts (intentional)', async () => {
-    const token = sign(
+    const token = signToken(
       '{"alg":"HS256"}',
       JSON.stringify({ iss: 'x', iat: NOW + 3600, exp: NOW + 3700 }),
       SHARED_SECRET,
@@ -202,19 +197,19 @@ describe('compact-jws + claims against jose.jwtVerify', () => {
   });
 
   it('refuses exp = 1e400 (Infinity) that jose accepts as never expiring (intentional)', async () => {
-    const token = sign('{"alg":"HS256"}', '{"iss":"x","exp":1e400}', SHARED_SECRET);
+    const token = signToken('{"alg":"HS256"}', '{"iss":"x","exp":1e400}', SHARED_SECRET);
     await expect(jwtVerify(token, key, { algorithms: ['HS256'] })).resolves.toBeDefined();
     await expect(decode(token, SHARED_SECRET)).rejects.toMatchObject({ code: 'ERR_TOKEN_MALFORMED' });
   });
 
   it('refuses base64 padding in the signature that jose forgives (intentional)', async () => {
-    const token = `${sign('{"alg":"HS256"}', '{"iss":"x"}', SHARED_SECRET)}=`;
+    const token = `${signToken('{"alg":"HS256"}', '{"iss":"x"}', SHARED_SECRET)}=`;
     await expect(jwtVerify(token, key, { algorithms: ['HS256'] })).resolves.toBeDefined();
     await expect(decode(token, SHARED_SECRET)).rejects.toMatchObject({ code: 'ERR_TOKEN_MALFORMED' });
   });
 
   it('refuses a second spelling of the same signature that jose accepts (intentional)', async () => {
-    const token = sign('{"alg":"HS256"}', '{"iss":"x"}', SHARED_SECRET);
+    const token = signToken('{"alg":"HS256"}', '{"iss":"x"}', SHARED_SECRET);
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     // 43 characters carry 32 bytes: the last one has 2 spare bits, so these decode alike.
     const twin = token.slice(0, -1) + alphabet[alphabet.indexOf(token.at(-1) as string) + 1];
@@ -227,7 +222,7 @@ describe('compact-jws + claims against jose.jwtVerify', () => {
   });
 
   it('checks the signature over the exact bytes and in constant time on equal lengths', () => {
-    const token = sign('{"alg":"HS256"}', '{"iss":"x"}', SHARED_SECRET);
+    const token = signToken('{"alg":"HS256"}', '{"iss":"x"}', SHARED_SECRET);
     const parsed = parseCompactToken(token);
     expect(() => verifyHs256(parsed, SHARED_SECRET)).not.toThrow();
     expect(() => verifyHs256(parsed, `${SHARED_SECRET}x`)).toThrow(

@@ -1,6 +1,6 @@
+import { SHARED_SECRET } from '@connect-jwt/adapter-test-suite';
 import { computeQsh, createJwt, decodeUnverified, encode } from '@connect-jwt/core';
 import { describe, expect, it } from 'vitest';
-import { SHARED_SECRET } from '../support/tokens.js';
 
 function headerOf(token: string): unknown {
   return JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString('utf8'));

@@ -1,6 +1,6 @@
+import { base64url, nowSeconds, SHARED_SECRET, signToken } from '@connect-jwt/adapter-test-suite';
 import { type ConnectJwtError, createJwt, decode, decodeUnverified, encode } from '@connect-jwt/core';
 import { describe, expect, it } from 'vitest';
-import { base64url, nowSeconds, SHARED_SECRET, signToken } from '../support/tokens.js';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {

@@ -15,7 +15,7 @@ declare module 'vitest' {
   }
 }
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export default function setup(project: TestProject) {
   const resultsDir = mkdtempSync(join(tmpdir(), 'connect-jwt-reliability-'));

@@ -1,18 +1,16 @@
 // What the load and fault suites share: an example add-on in a child process, installations installed
 // through its real lifecycle route, a pool of tagged requests (valid and invalid host tokens) and
 // an autocannon run that checks every single answer against what its request should get.
-import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { nowSeconds, unsignedToken } from '@connect-jwt/adapter-test-suite';
 import { installPayload, type KeyServer, mintContextToken, mintHostToken, signInstall } from '@connect-jwt/testing';
 import autocannon from 'autocannon';
+import { type AddonProcess, launchAddonProcess } from '../addon-process/launch.ts';
+
+export type { AddonProcess };
 
 export type Framework = 'express' | 'koa' | 'fastify';
 export const FRAMEWORKS: Framework[] = ['express', 'koa', 'fastify'];
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const processScript = fileURLToPath(new URL('./addon-process.ts', import.meta.url));
-const processTsconfig = fileURLToPath(new URL('./tsconfig.json', import.meta.url));
 
 export interface AddonProcessOptions {
   framework: Framework;
@@ -28,29 +26,11 @@ export interface AddonProcessOptions {
   fleet?: { encryptionKey: string; cacheTtl: number };
 }
 
-export interface AddonProcess {
-  url: string;
-  pid: number;
-  child: ChildProcess;
-  /** Output of the child so far (for failure messages). */
-  output(): string;
-  /** Exit code or signal if the child has exited (it never should during a test). */
-  exited(): string | undefined;
-  /** What the child's cache reported of its store's change feed so far, in order ('down', 'up'). */
-  feedStatus(): string[];
-  /** heapUsed (bytes) after a forced GC in the child. */
-  heapAfterGc(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-/** Starts an example add-on in a child process (`--expose-gc`, sources through tsx). */
+/** Starts an example add-on in a child process (launch.ts, the one add-on process launcher). */
 export function startAddonProcess(options: AddonProcessOptions): Promise<AddonProcess> {
-  const child = fork(processScript, [], {
-    cwd: root,
-    execArgv: ['--expose-gc', '--import', 'tsx'],
-    env: {
-      ...process.env,
-      TSX_TSCONFIG_PATH: processTsconfig,
+  return launchAddonProcess(
+    'example-addon',
+    {
       FRAMEWORK: options.framework,
       STORE_KIND: options.storeKind,
       STORE_URL: options.storeUrl,
@@ -61,69 +41,8 @@ export function startAddonProcess(options: AddonProcessOptions): Promise<AddonPr
       ENCRYPTION_KEY: options.fleet?.encryptionKey ?? '',
       CACHE_TTL: options.fleet ? String(options.fleet.cacheTtl) : '',
     },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  let output = '';
-  let exit: string | undefined;
-  const feed: string[] = [];
-  child.on('message', (message: { type?: string; state?: string }) => {
-    if (message?.type === 'feed') feed.push(String(message.state));
-  });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exit = signal ?? `exit ${code}`;
-      resolve();
-    });
-  });
-
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the ${options.framework} add-on process did not start:\n${output}`));
-    }, 60_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      reject(new Error(`the ${options.framework} add-on process exited (${exit}):\n${output}`));
-    });
-    child.on('message', function onListening(message: { type?: string; url?: string; pid?: number }) {
-      if (message?.type !== 'listening') return;
-      child.off('message', onListening);
-      clearTimeout(timer);
-      resolve({
-        url: String(message.url).replace('localhost', '127.0.0.1'),
-        pid: Number(message.pid),
-        child,
-        output: () => output,
-        exited: () => exit,
-        feedStatus: () => [...feed],
-        heapAfterGc: () =>
-          new Promise<number>((answer, fail) => {
-            if (exit) return fail(new Error(`the add-on process has exited (${exit})`));
-            const onHeap = (reply: { type?: string; heapUsed?: number }) => {
-              if (reply?.type !== 'heap') return;
-              child.off('message', onHeap);
-              answer(Number(reply.heapUsed));
-            };
-            child.on('message', onHeap);
-            child.send({ type: 'heap' });
-          }),
-        async stop() {
-          if (exit) return;
-          const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          if (child.connected) child.send({ type: 'stop' });
-          else child.kill('SIGTERM');
-          await exited;
-          clearTimeout(force);
-        },
-      });
-    });
-  });
+    `${options.framework} add-on`,
+  );
 }
 
 export interface Installation {
@@ -339,12 +258,9 @@ async function invalidEntry(addonUrl: string, installation: Installation, n: num
         true,
       );
     case 'alg-none': {
-      const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-      const iat = Math.floor(Date.now() / 1000);
-      const claims = Buffer.from(JSON.stringify({ iss: installation.clientKey, iat, exp: iat + 180 })).toString(
-        'base64url',
-      );
-      return entry(`${header}.${claims}.`, 'ERR_ALG_UNSUPPORTED', false);
+      const iat = nowSeconds();
+      const token = unsignedToken({ alg: 'none', typ: 'JWT' }, { iss: installation.clientKey, iat, exp: iat + 180 });
+      return entry(token, 'ERR_ALG_UNSUPPORTED', false);
     }
     case 'context-token-on-strict-route':
       return entry(await mintContextToken(identity), 'ERR_QSH_MISMATCH', true);

@@ -1,6 +1,5 @@
-// One example add-on in its own process, for the load and fault suites. Run with
-// `node --expose-gc --import tsx` and TSX_TSCONFIG_PATH pointing at the tsconfig beside this file,
-// so the example and every `@connect-jwt/*` package load from their sources (no build needed).
+// One example add-on in its own process, for the load, fault and fleet suites; started by
+// launch.ts (harness.ts's startAddonProcess), which runs it from the sources.
 //
 // Environment:
 //   FRAMEWORK        express | koa | fastify (which example to serve)
@@ -13,28 +12,23 @@
 //   ENCRYPTION_KEY   with CACHE_TTL: the store is cachedStore(encryptedStore(store, key), { ttl }),
 //   CACHE_TTL        as the README recommends for a fleet; feed status goes to the parent over IPC
 //
-// It talks to the parent over IPC: it sends `{ type: 'listening', url }` once ready, answers
-// `{ type: 'heap' }` with `{ type: 'heap', heapUsed }` measured after a forced GC, and closes the
-// server and the store (then exits) on `{ type: 'stop' }` or when the parent goes away. With a
-// cache it sends `{ type: 'feed', state }` each time the cache reports its change feed down or up.
+// It speaks child.ts's protocol; with a cache it also sends `{ type: 'feed', state }` each time the
+// cache reports its change feed down or up.
 import { cachedStore, encryptedStore, type SecretStore } from '@connect-jwt/core';
 import type { RunningAddon, StartOptions } from '@connect-jwt/example-shared';
 import { PostgresStore } from '@connect-jwt/store-postgres';
 import { RedisStore } from '@connect-jwt/store-redis';
 import { SqliteStore } from '@connect-jwt/store-sqlite';
+import { serveParent, tellParent } from './child.ts';
 
 const { FRAMEWORK, STORE_KIND, STORE_URL, STORE_NAMESPACE, STORE_TIMEOUT_MS, KEY_SERVER_URL } = process.env;
 const { BASE_URL, ENCRYPTION_KEY, CACHE_TTL } = process.env;
-const send = (message: unknown) => process.send?.(message);
-
-if (!process.send) throw new Error('addon-process must be started with an IPC channel');
-if (typeof globalThis.gc !== 'function') throw new Error('addon-process must be started with --expose-gc');
 if (!STORE_URL) throw new Error('STORE_URL is required');
 
 const starters: Record<string, () => Promise<(options: StartOptions) => Promise<RunningAddon>>> = {
-  express: async () => (await import('../../examples/express-addon/src/app.ts')).startAddon,
-  koa: async () => (await import('../../examples/koa-addon/src/app.ts')).startAddon,
-  fastify: async () => (await import('../../examples/fastify-addon/src/app.ts')).startAddon,
+  express: async () => (await import('../../../examples/express-addon/src/app.ts')).startAddon,
+  koa: async () => (await import('../../../examples/koa-addon/src/app.ts')).startAddon,
+  fastify: async () => (await import('../../../examples/fastify-addon/src/app.ts')).startAddon,
 };
 
 function openStore(): SecretStore {
@@ -64,7 +58,7 @@ function fleetStore(backend: SecretStore): SecretStore {
   if (!ENCRYPTION_KEY || !CACHE_TTL) return backend;
   return cachedStore(encryptedStore(backend, ENCRYPTION_KEY), {
     ttl: Number(CACHE_TTL),
-    onFeedStatus: (status) => send({ type: 'feed', state: status.state }),
+    onFeedStatus: (status) => tellParent({ type: 'feed', state: status.state }),
   });
 }
 
@@ -79,31 +73,4 @@ const addon = await start({
   ...(KEY_SERVER_URL && { keyServerUrl: KEY_SERVER_URL }),
 });
 
-function heapAfterGc(): number {
-  // Two passes: the first can leave objects whose finalisation frees more on the second.
-  globalThis.gc?.();
-  globalThis.gc?.();
-  return process.memoryUsage().heapUsed;
-}
-
-let stopping: Promise<void> | undefined;
-function stop(): Promise<void> {
-  stopping ??= addon
-    .close()
-    .then(() => store.close?.())
-    .then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  return stopping;
-}
-
-process.on('message', (message: { type?: string }) => {
-  if (message?.type === 'heap') send({ type: 'heap', heapUsed: heapAfterGc() });
-  else if (message?.type === 'stop') void stop();
-});
-process.once('disconnect', () => void stop());
-send({ type: 'listening', url: addon.url, pid: process.pid });
+serveParent(addon.url, () => addon.close().then(() => store.close?.()));
