@@ -1,7 +1,7 @@
 import { StoreUnavailableError } from '../errors.js';
 import { Cache } from '../lib/cache.js';
 import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '../types/store.js';
-import { isSecretStore, storeFailure } from './contract.js';
+import { isSecretStore, storeFailure, watchWrapped } from './contract.js';
 import { bareInstallationId, sameInstallation } from './installation-id.js';
 import { rememberOnceIn } from './remember.js';
 
@@ -309,11 +309,7 @@ class LruCachedStore implements CachedStore {
   /** The backend's own feed, for another subscriber (this cache has its own subscription). */
   async watch(listener: StoreChangeListener): Promise<() => Promise<void>> {
     this.#assertOpen();
-    return passThrough(async () => {
-      const unwatch = await this.inner.watch?.(listener);
-      if (typeof unwatch !== 'function') throw new TypeError('watch: the wrapped store has no change feed');
-      return unwatch;
-    });
+    return watchWrapped(this.inner, listener);
   }
 
   clear(): void {

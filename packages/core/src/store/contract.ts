@@ -1,6 +1,6 @@
 // What every store must be, and how its failures surface: written once for every caller.
 import { isConnectJwtError, StoreUnavailableError } from '../errors.js';
-import type { SecretStore } from '../types/store.js';
+import type { SecretStore, StoreChangeListener } from '../types/store.js';
 
 /** True when `value` has the three SecretStore operations (get, set, delete). */
 export function isSecretStore(value: unknown): value is SecretStore {
@@ -34,4 +34,14 @@ export async function callStore<T>(operation: () => Promise<T>): Promise<T> {
   } catch (cause) {
     throw storeFailure(cause);
   }
+}
+
+/**
+ * A wrapper's `watch`: the wrapped store's own feed, handed to another subscriber. A store without
+ * one is a TypeError (a wiring mistake); its feed failing to start is a storeFailure.
+ */
+export async function watchWrapped(inner: SecretStore, listener: StoreChangeListener): Promise<() => Promise<void>> {
+  if (typeof inner.watch !== 'function') throw new TypeError('watch: the wrapped store has no change feed');
+  const watch = inner.watch.bind(inner);
+  return callStore(() => watch(listener));
 }

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { SecretDecryptionError, StoreUnavailableError } from '../errors.js';
 import type { Installation, SecretStore, StoreChangeListener } from '../types/store.js';
 import { assertInstallation, assertRememberArguments, assertRememberKey, assertReplaceArguments } from './assert.js';
-import { callStore, isSecretStore, storeFailure } from './contract.js';
+import { callStore, isSecretStore, storeFailure, watchWrapped } from './contract.js';
 import { bareInstallationId, sameInstallation } from './installation-id.js';
 import { rememberOnceIn } from './remember.js';
 
@@ -262,11 +262,7 @@ export class EncryptedStore implements SecretStore {
   /** Passed through: a change names a clientKey and an installationId, never a secret. */
   async watch(listener: StoreChangeListener): Promise<() => Promise<void>> {
     this.#assertOpen();
-    return callStore(async () => {
-      const unwatch = await this.inner.watch?.(listener);
-      if (typeof unwatch !== 'function') throw new TypeError('watch: the wrapped store has no change feed');
-      return unwatch;
-    });
+    return watchWrapped(this.inner, listener);
   }
 
   async close(): Promise<void> {

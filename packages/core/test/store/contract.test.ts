@@ -1,6 +1,6 @@
-import { MemoryStore, StoreUnavailableError } from '@connect-jwt/core';
+import { cachedStore, encryptedStore, MemoryStore, StoreUnavailableError } from '@connect-jwt/core';
 import { describe, expect, it } from 'vitest';
-import { callStore, isSecretStore, storeFailure } from '../../src/store/contract.js';
+import { callStore, isSecretStore, storeFailure, watchWrapped } from '../../src/store/contract.js';
 
 describe('isSecretStore', () => {
   it('asks for all three operations, not only get', () => {
@@ -39,5 +39,32 @@ describe('storeFailure', () => {
         throw new Error('timeout');
       }),
     ).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', status: 503 });
+  });
+});
+
+describe('a wrapper handing on its store’s change feed', () => {
+  const listener = { change() {}, up() {}, down() {} };
+  const feedless = () => {
+    const inner = new MemoryStore();
+    return { get: inner.get.bind(inner), set: inner.set.bind(inner), delete: inner.delete.bind(inner) };
+  };
+
+  it('is absent from cachedStore and encryptedStore over a store without one, and a TypeError if called there', async () => {
+    const key = Buffer.alloc(32, 7);
+    for (const wrapped of [cachedStore(feedless()), encryptedStore(feedless(), key)]) {
+      expect(wrapped.watch).toBeUndefined();
+    }
+    await expect(watchWrapped(feedless(), listener)).rejects.toThrow(TypeError);
+  });
+
+  it('is the feed itself over a store with one, and a failing feed is ERR_STORE_UNAVAILABLE', async () => {
+    const memory = new MemoryStore();
+    const changes: string[] = [];
+    const unwatch = await watchWrapped(memory, { ...listener, change: (c) => changes.push(c.clientKey) });
+    await memory.set({ clientKey: 'feed-key', sharedSecret: 's', baseUrl: 'https://example.atlassian.net' });
+    expect(changes).toEqual(['feed-key']);
+    await unwatch();
+    const broken = { ...feedless(), watch: async () => Promise.reject(new Error('no link')) };
+    await expect(watchWrapped(broken, listener)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
   });
 });
