@@ -4,6 +4,7 @@ import {
   assertRememberArguments,
   assertRememberKey,
   assertReplaceArguments,
+  assertStoreListener,
   bareInstallationId,
   ChangeFeed,
   numberOption,
@@ -333,15 +334,7 @@ export class RedisStore implements SecretStore {
    * `down(error)` when the connection is lost; it reconnects by itself until unsubscribed or closed.
    */
   async watch(listener: StoreChangeListener): Promise<() => Promise<void>> {
-    if (
-      listener === null ||
-      typeof listener !== 'object' ||
-      typeof listener.change !== 'function' ||
-      typeof listener.up !== 'function' ||
-      typeof listener.down !== 'function'
-    ) {
-      throw new TypeError('watch: listener must have change, up and down functions');
-    }
+    assertStoreListener(listener);
     this.#gate.assertOpen();
     // One subscriber link per store, however many listeners.
     const openTimeout = this.#connectTimeout + this.#commandTimeout;

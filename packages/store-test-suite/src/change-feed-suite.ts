@@ -145,6 +145,13 @@ export function changeFeedSuite(
       expect(await recording.changeFor(clientKey, since)).toEqual({ clientKey });
     });
 
+    it('a listener without change, up and down is a TypeError, not a feed that stays silent', async () => {
+      const a = await open();
+      for (const bad of [null, {}, { change() {}, up() {} }]) {
+        await expect(a.watch(bad as never)).rejects.toThrow(TypeError);
+      }
+    });
+
     it('unsubscribing stops delivery to that listener only', async () => {
       const a = await open();
       const b = await open();

@@ -1,3 +1,4 @@
+import { assertStoreListener } from '../store/assert.js';
 import type { StoreChange, StoreChangeListener } from '../types/store.js';
 
 /** One open subscription to a backend's writes (a LISTEN connection, a poller, a pub/sub client). */
@@ -58,6 +59,7 @@ export class ChangeFeed {
    * function it resolves to removes the listener, and ends the link when it was the last.
    */
   async subscribe(listener: StoreChangeListener): Promise<() => Promise<void>> {
+    assertStoreListener(listener);
     const entry: StoreChangeListener = {
       change: (change) => listener.change(change),
       up: () => listener.up(),

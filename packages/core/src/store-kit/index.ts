@@ -7,6 +7,7 @@ export {
   assertRememberArguments,
   assertRememberKey,
   assertReplaceArguments,
+  assertStoreListener,
 } from '../store/assert.js';
 export { storeFailure } from '../store/contract.js';
 export { StoreGate } from '../store/gate.js';

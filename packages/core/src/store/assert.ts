@@ -1,4 +1,4 @@
-import type { Installation } from '../types/store.js';
+import type { Installation, StoreChangeListener } from '../types/store.js';
 
 /**
  * The argument check every store's rememberOnce and remember make (`caller` names which): a
@@ -49,5 +49,19 @@ export function assertReplaceArguments(expected: unknown, next: unknown): assert
   assertInstallation(next, 'replace');
   if (expected.clientKey !== (next as Installation).clientKey) {
     throw new TypeError('replace: expected and next must have the same clientKey');
+  }
+}
+
+/** The check every store's `watch` makes: a listener without its three callbacks is a TypeError at once, not a silent feed. */
+export function assertStoreListener(listener: unknown): asserts listener is StoreChangeListener {
+  const candidate = listener as Partial<StoreChangeListener> | null;
+  if (
+    candidate === null ||
+    typeof candidate !== 'object' ||
+    typeof candidate.change !== 'function' ||
+    typeof candidate.up !== 'function' ||
+    typeof candidate.down !== 'function'
+  ) {
+    throw new TypeError('watch: listener must have change, up and down functions');
   }
 }

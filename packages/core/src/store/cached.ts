@@ -1,7 +1,7 @@
 import { StoreUnavailableError } from '../errors.js';
 import { Cache } from '../lib/cache.js';
 import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '../types/store.js';
-import { isSecretStore, storeFailure, watchWrapped } from './contract.js';
+import { isSecretStore, storeFailure, watchWrapped, withoutMissingMembers } from './contract.js';
 import { bareInstallationId, sameInstallation } from './installation-id.js';
 import { rememberOnceIn } from './remember.js';
 
@@ -92,20 +92,7 @@ export function cachedStore(store: SecretStore, options: CachedStoreOptions = {}
   const onFeedStatus = options.onFeedStatus ?? warnFeedStatus;
   if (typeof onFeedStatus !== 'function') throw new TypeError('cachedStore: options.onFeedStatus must be a function');
   const cached = new LruCachedStore(store, ttl, max, onFeedStatus);
-  // A backend without an operation makes a wrapper without it, so a caller can tell (a Forge route
-  // refuses a store without the installationId lookup at setup; a shared token cache one without remember).
-  for (const name of [
-    'getByInstallationId',
-    'replace',
-    'remember',
-    'recall',
-    'forget',
-    'watch',
-    'installations',
-  ] as const) {
-    if (typeof store[name] !== 'function') Object.defineProperty(cached, name, { value: undefined });
-  }
-  return cached;
+  return withoutMissingMembers(cached, store);
 }
 
 function warnFeedStatus(status: FeedStatus): void {

@@ -45,3 +45,26 @@ export async function watchWrapped(inner: SecretStore, listener: StoreChangeList
   const watch = inner.watch.bind(inner);
   return callStore(() => watch(listener));
 }
+
+// The optional SecretStore members a wrapper passes through.
+const OPTIONAL_MEMBERS = [
+  'getByInstallationId',
+  'replace',
+  'remember',
+  'recall',
+  'forget',
+  'watch',
+  'installations',
+] as const;
+
+/**
+ * Takes off `wrapper` each optional member `inner` lacks, so a caller can tell what the backend
+ * can do (a Forge route refuses a store without the installationId lookup at setup; a shared
+ * token cache one without remember; cachedStore keeps its ttl without a feed).
+ */
+export function withoutMissingMembers<T extends SecretStore>(wrapper: T, inner: SecretStore): T {
+  for (const name of OPTIONAL_MEMBERS) {
+    if (typeof inner[name] !== 'function') Object.defineProperty(wrapper, name, { value: undefined });
+  }
+  return wrapper;
+}

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { SecretDecryptionError, StoreUnavailableError } from '../errors.js';
 import type { Installation, SecretStore, StoreChangeListener } from '../types/store.js';
 import { assertInstallation, assertRememberArguments, assertRememberKey, assertReplaceArguments } from './assert.js';
-import { callStore, isSecretStore, storeFailure, watchWrapped } from './contract.js';
+import { callStore, isSecretStore, storeFailure, watchWrapped, withoutMissingMembers } from './contract.js';
 import { bareInstallationId, sameInstallation } from './installation-id.js';
 import { rememberOnceIn } from './remember.js';
 
@@ -65,20 +65,7 @@ export function encryptedStore(
     throw new TypeError('encryptedStore: options.requireEncryption must be a boolean');
   }
   const encrypted = new EncryptedStore(store, encryptionKeys(key, options.previousKeys), requireEncryption);
-  // A backend without an operation makes a wrapper without it, so a caller can tell (a Forge route
-  // refuses a store without the lookup at setup; cachedStore falls back to its ttl without a feed).
-  for (const name of [
-    'getByInstallationId',
-    'replace',
-    'remember',
-    'recall',
-    'forget',
-    'watch',
-    'installations',
-  ] as const) {
-    if (typeof store[name] !== 'function') Object.defineProperty(encrypted, name, { value: undefined });
-  }
-  return encrypted;
+  return withoutMissingMembers(encrypted, store);
 }
 
 /** Not exported from the package: re-encrypt also needs to know which key opened a record. */

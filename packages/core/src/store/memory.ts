@@ -1,6 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Installation, SecretStore, StoreChange, StoreChangeListener } from '../types/store.js';
-import { assertInstallation, assertRememberArguments, assertRememberKey, assertReplaceArguments } from './assert.js';
+import {
+  assertInstallation,
+  assertRememberArguments,
+  assertRememberKey,
+  assertReplaceArguments,
+  assertStoreListener,
+} from './assert.js';
 import { StoreGate } from './gate.js';
 import { bareInstallationId } from './installation-id.js';
 
@@ -69,15 +75,7 @@ export class MemoryStore implements SecretStore {
   /** Subscribes to this store's writes; the feed is up at once and never goes down. */
   async watch(listener: StoreChangeListener): Promise<() => Promise<void>> {
     this.#gate.assertOpen();
-    if (
-      listener === null ||
-      typeof listener !== 'object' ||
-      typeof listener.change !== 'function' ||
-      typeof listener.up !== 'function' ||
-      typeof listener.down !== 'function'
-    ) {
-      throw new TypeError('watch: listener must have change, up and down functions');
-    }
+    assertStoreListener(listener);
     // Its own object, so one listener watching twice is two subscriptions, each ended alone.
     const subscription: StoreChangeListener = {
       change: (change) => listener.change(change),
